@@ -1,0 +1,236 @@
+"""The message types of the SPEC (RawPost, EnrichedPost, IncidentEvent), defined once.
+
+Records are plain dataclasses so the detection core, replay and the Faust layer share them
+without depending on Faust. Each knows how to validate itself from untrusted JSON and how to
+turn itself back into the JSON object the topics carry.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+from .timeutil import parse_rfc3339
+
+SCHEMA_VERSION = 1
+MAX_TEXT_CHARS = 20_000
+MAX_MESSAGE_BYTES = 256 * 1024
+SENTIMENT_LABELS = ("negative", "neutral", "positive")
+INCIDENT_STATUSES = ("opened", "escalated", "updated", "resolved")
+
+
+class ValidationError(ValueError):
+    """Bad input. `code` is a short, stable reason for metrics and the DLQ; str() explains."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+_REQUIRED_STR = ("id", "platform", "text", "created_at")
+_OPTIONAL_STR = ("brand", "author", "url", "parent_id", "lang")
+_OPTIONAL_BOOL = ("is_brand_reply", "deleted")
+
+
+def _check_types(obj: Mapping[str, Any]) -> None:
+    for name in _REQUIRED_STR:
+        if name not in obj or obj[name] is None:
+            raise ValidationError("missing_field", f"required field {name!r} is missing")
+        if not isinstance(obj[name], str):
+            raise ValidationError(
+                "wrong_type", f"field {name!r} must be a string, got {type(obj[name]).__name__}"
+            )
+    for name in _OPTIONAL_STR:
+        if obj.get(name) is not None and not isinstance(obj[name], str):
+            raise ValidationError("wrong_type", f"field {name!r} must be a string")
+    for name in _OPTIONAL_BOOL:
+        if obj.get(name) is not None and not isinstance(obj[name], bool):
+            raise ValidationError("wrong_type", f"field {name!r} must be true or false")
+    followers = obj.get("author_followers")
+    if followers is not None and (isinstance(followers, bool) or not isinstance(followers, int)):
+        raise ValidationError("wrong_type", "field 'author_followers' must be an integer")
+    engagement = obj.get("engagement")
+    if engagement is not None:
+        if not isinstance(engagement, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in engagement.values()
+        ):
+            raise ValidationError("wrong_type", "field 'engagement' must be an object of counts")
+
+
+def _check_values(obj: Mapping[str, Any]) -> None:
+    if not obj["id"].strip():
+        raise ValidationError("bad_value", "field 'id' is empty")
+    platform = obj["platform"]
+    if not platform or platform != platform.lower() or not platform.replace("_", "").isalnum():
+        raise ValidationError("bad_value", f"platform {platform!r} must be a lower-case name")
+    if len(obj["text"]) > MAX_TEXT_CHARS:
+        raise ValidationError(
+            "oversized", f"text has {len(obj['text'])} characters, the limit is {MAX_TEXT_CHARS}"
+        )
+    try:
+        parse_rfc3339(obj["created_at"])
+    except ValueError as exc:
+        raise ValidationError("bad_timestamp", f"created_at: {exc}") from None
+
+
+@dataclass(frozen=True)
+class RawPost:
+    """A post as a connector saw it. Unknown fields ride along in `extra`."""
+
+    id: str
+    platform: str
+    text: str
+    created_at: str
+    brand: str | None = None
+    author: str | None = None
+    url: str | None = None
+    parent_id: str | None = None
+    lang: str | None = None
+    engagement: dict[str, float] | None = None
+    author_followers: int | None = None
+    is_brand_reply: bool | None = None
+    deleted: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def event_time(self) -> float:
+        return parse_rfc3339(self.created_at).timestamp()
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> "RawPost":
+        if not isinstance(obj, dict):
+            raise ValidationError("not_an_object", f"a post must be a JSON object, got {type(obj).__name__}")
+        _check_types(obj)
+        _check_values(obj)
+        known = {k: obj.get(k) for k in _FIELDS if k != "extra"}
+        extra = {k: v for k, v in obj.items() if k not in _FIELDS}
+        return cls(**known, extra=extra)
+
+    @classmethod
+    def from_bytes(cls, data: bytes | str | None) -> "RawPost":
+        return cls.from_dict(decode_json(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in asdict(self).items() if k != "extra" and v is not None}
+        out.update(self.extra)
+        return out
+
+
+_FIELDS = tuple(RawPost.__dataclass_fields__)
+
+
+def decode_json(data: bytes | str | None) -> Any:
+    """Decode one JSON message, turning every failure into a ValidationError."""
+    if data is None or len(data) == 0:
+        raise ValidationError("empty", "message is empty")
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise ValidationError("oversized", f"message has {len(data)} bytes, the limit is {MAX_MESSAGE_BYTES}")
+    try:
+        return json.loads(data)
+    except UnicodeDecodeError:
+        raise ValidationError("not_json", "message is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError("not_json", f"message is not JSON: {exc.msg} at position {exc.pos}") from None
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    label: str
+    scores: dict[str, float]
+
+    @property
+    def negative(self) -> float:
+        return self.scores.get("negative", 0.0)
+
+
+@dataclass(frozen=True)
+class EnrichedPost:
+    """A RawPost with its brand resolved and the model's reading of it."""
+
+    post: RawPost
+    brand: str
+    sentiment: Sentiment
+    embedding: tuple[float, ...] = ()
+    model: str = ""
+
+    @property
+    def event_time(self) -> float:
+        return self.post.event_time
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.post.to_dict()
+        out.update(
+            brand=self.brand,
+            sentiment=self.sentiment.label,
+            sentiment_scores={k: round(v, 4) for k, v in self.sentiment.scores.items()},
+            model=self.model,
+            schema_version=SCHEMA_VERSION,
+        )
+        if self.embedding:
+            out["embedding"] = [round(x, 4) for x in self.embedding]
+        return out
+
+    @classmethod
+    def from_dict(cls, obj: Any) -> "EnrichedPost":
+        if not isinstance(obj, dict):
+            raise ValidationError("not_an_object", "an enriched post must be a JSON object")
+        obj = dict(obj)
+        brand, label = obj.pop("brand", None), obj.pop("sentiment", None)
+        scores = obj.pop("sentiment_scores", None) or {}
+        embedding, model = obj.pop("embedding", None) or (), obj.pop("model", "")
+        obj.pop("schema_version", None)
+        if not isinstance(brand, str) or not brand:
+            raise ValidationError("missing_field", "enriched post has no brand")
+        if label not in SENTIMENT_LABELS:
+            raise ValidationError("bad_value", f"sentiment {label!r} is not one of {SENTIMENT_LABELS}")
+        post = RawPost.from_dict({**obj, "brand": brand})
+        return cls(post, brand, Sentiment(label, dict(scores)), tuple(embedding), model)
+
+
+@dataclass
+class PlatformActivity:
+    """What an incident saw on one platform."""
+
+    platform: str
+    first_seen: str
+    posts: int
+    negative_posts: int
+    baseline_per_hour: float = 0.0
+    peak_ratio: float = 0.0
+    brand_replies: int = 0
+    deleted_posts: int = 0
+
+
+@dataclass
+class IncidentEvent:
+    incident_id: str
+    brand: str
+    status: str
+    path: list[str]
+    platforms: list[PlatformActivity]
+    detected_at: str
+    evidence: list[str]
+    severity: str = "low"
+    severity_score: float = 0.0
+    severity_factors: dict[str, float] = field(default_factory=dict)
+    summary: str = ""
+    velocity: float = 0.0
+    reach: int = 0
+    response: dict[str, Any] = field(default_factory=dict)
+    playbook: dict[str, Any] = field(default_factory=dict)
+    opened_at: str = ""
+    schema_version: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any]) -> "IncidentEvent":
+        data = dict(obj)
+        data["platforms"] = [PlatformActivity(**p) for p in data.get("platforms", [])]
+        if data.get("status") not in INCIDENT_STATUSES:
+            raise ValidationError("bad_value", f"incident status {data.get('status')!r} unknown")
+        return cls(**data)

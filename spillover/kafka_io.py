@@ -1,0 +1,130 @@
+"""kafka-python plumbing shared by connectors, `incidents tail`, demo and tests.
+
+kafka-python is used for producing, admin and group-less reading only: its consumer groups
+hang on the embedded broker, and the stream workers use Faust/aiokafka for groups anyway.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any, Iterator
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.serializer import Serializer
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+API_VERSION = (2, 5)  # skip version probing: faster start, and it behaves on Tansu and Kafka
+
+
+def topic_specs(settings: Settings) -> list[NewTopic]:
+    t, k = settings.topics, settings.kafka
+    compact = {"cleanup.policy": "compact"}
+    return [
+        NewTopic(t.raw, k.raw_partitions or k.partitions, k.replication_factor),
+        NewTopic(t.enriched, k.partitions, k.replication_factor),
+        NewTopic(t.dlq, 1, k.replication_factor),
+        # The latest event per incident_id is its state, so compaction keeps every incident.
+        NewTopic(t.incidents, k.partitions, k.replication_factor, topic_configs=compact),
+    ]
+
+
+def admin_client(broker: str, timeout: float = 30.0) -> KafkaAdminClient:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return KafkaAdminClient(bootstrap_servers=broker, api_version=API_VERSION,
+                                    client_id="spillover-admin", request_timeout_ms=10_000)
+        except (KafkaError, OSError) as exc:
+            if time.monotonic() > deadline:
+                raise ConnectionError(f"cannot reach Kafka at {broker}: {exc}") from None
+            time.sleep(0.5)
+
+
+def ensure_topics(settings: Settings, broker: str) -> None:
+    """Create the pipeline's topics if they are missing (idempotent).
+
+    One request per topic, "already exists" counting as success: this needs no metadata
+    listing (whose ACL fields differ between brokers) and is safe with several starters.
+    """
+    admin = admin_client(broker)
+    try:
+        for spec in topic_specs(settings):
+            try:
+                admin.create_topics([spec])
+                log.info("created topic %s (%d partitions)", spec.name, spec.num_partitions)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        admin.close()
+
+
+class _KeySerializer(Serializer):
+    def serialize(self, topic, value):
+        return value.encode() if isinstance(value, str) else value
+
+
+class _JsonSerializer(Serializer):
+    """Objects become UTF-8 JSON; bytes pass through untouched (replay keeps the original)."""
+
+    def serialize(self, topic, value):
+        if value is None or isinstance(value, bytes):
+            return value
+        return json.dumps(value, ensure_ascii=False).encode()
+
+
+def json_producer(broker: str, client_id: str = "spillover") -> KafkaProducer:
+    """A producer that never drops quietly: acks from all replicas, retries, ordered per key."""
+    return KafkaProducer(
+        bootstrap_servers=broker,
+        api_version=API_VERSION,
+        client_id=client_id,
+        acks="all",
+        retries=10,
+        max_in_flight_requests_per_connection=1,
+        linger_ms=20,
+        key_serializer=_KeySerializer(),
+        value_serializer=_JsonSerializer(),
+    )
+
+
+def read_topic(
+    broker: str,
+    topic: str,
+    from_beginning: bool = True,
+    idle_timeout: float | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[Any]:
+    """Yield the records of every partition of `topic`, without a consumer group.
+
+    Stops after `idle_timeout` seconds with nothing new (None: follow), or once `stop` is set.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION,
+                             enable_auto_commit=False, client_id="spillover-reader")
+    try:
+        partitions = _wait_for_partitions(consumer, topic)
+        consumer.assign(partitions)
+        (consumer.seek_to_beginning if from_beginning else consumer.seek_to_end)(*partitions)
+        last = time.monotonic()
+        while (idle_timeout is None or time.monotonic() - last < idle_timeout) and not (stop and stop.is_set()):
+            batch = consumer.poll(timeout_ms=200)
+            for records in batch.values():
+                last = time.monotonic()
+                yield from records
+    finally:
+        consumer.close()
+
+
+def _wait_for_partitions(consumer: KafkaConsumer, topic: str, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return [TopicPartition(topic, p) for p in sorted(parts)]
+        time.sleep(0.3)
+    raise LookupError(f"topic {topic!r} does not exist on the broker")

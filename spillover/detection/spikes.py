@@ -1,0 +1,101 @@
+"""Is a brand's negative volume on one platform unusually high right now?"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import DetectorConfig
+from .significance import poisson_sf
+from .state import FIRST_NEG, FLAGGED, NEG
+from .terms import merge_terms
+from .windows import baseline, rows, window_sums
+
+SPIKE_TERMS = 80
+RATE_FLOOR = 0.5       # of the time-averaged negative rate
+MIN_EXPECTED = 0.05    # keeps ratios finite on platforms with no history
+
+
+@dataclass(frozen=True)
+class Reading:
+    platform: str
+    total: int
+    negative: int
+    expected: float
+    ratio: float
+    spiking: bool
+
+
+def read_platform(platform: str, plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Reading:
+    """Test the window ending at bucket b against the platform's own baseline.
+
+    The expected number of negatives scales with how busy the platform is right now (the
+    other posts in the window times the usual odds), so the daily and weekly rhythm and a
+    loud but happy spike (a launch) raise the bar with them; a complaint storm, which adds
+    negatives alone, does not. A fraction of the time-based rate keeps quiet hours from
+    making a handful of posts look like a storm. All conditions are needed: enough posts to
+    matter, several times the expected volume, beyond Poisson luck at level alpha, a negative
+    share above the usual one, and enough history to know what usual is.
+    """
+    total, neg, other = window_sums(plat, b, cfg)
+    base = baseline(plat, b, cfg)
+    expected = max(base.odds * other, RATE_FLOOR * base.per_bucket * cfg.window, MIN_EXPECTED)
+    ratio = neg / expected
+    share = neg / total if total else 0.0
+    spiking = (
+        base.hours >= cfg.warmup_hours
+        and neg >= cfg.min_negative
+        and ratio >= cfg.min_ratio
+        and share >= max(cfg.min_negative_share, min(0.9, base.share * cfg.share_lift))
+        and poisson_sf(neg, expected) <= cfg.alpha
+    )
+    return Reading(platform, total, neg, expected, ratio, spiking)
+
+
+def onset(plat: dict[str, Any], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> float | None:
+    """Event time the excess began: first negative post of the first loud bucket in the window."""
+    first_any = None
+    for _, row in rows(plat, b - cfg.window + 1, b):
+        if row[FIRST_NEG] is None:
+            continue
+        first_any = row[FIRST_NEG] if first_any is None else first_any
+        if row[NEG] >= max(2.0, cfg.min_ratio * expected_per_bucket):
+            return row[FIRST_NEG]
+    return first_any
+
+
+def update_spike(plat: dict[str, Any], reading: Reading, detail: dict, b: int, now: int,
+                 cfg: DetectorConfig) -> None:
+    """Record (or extend) the platform's spike seen in the window ending at bucket b.
+
+    `now` is the bucket being decided; it differs from b when late posts reveal a past spike.
+    A spike quiet for `link` buckets is forgotten.
+    """
+    spike = plat["spike"]
+    if not reading.spiking:
+        if spike and now - spike["last_bucket"] > cfg.link:
+            plat["spike"] = None
+        return
+    for _, row in rows(plat, b - cfg.window + 1, b):
+        row[FLAGGED] = 1
+    if spike is None:
+        start = onset(plat, b, reading.expected / cfg.window, cfg)
+        spike = plat["spike"] = {"onset": start, "first_bucket": b, "last_bucket": b,
+                                 "peak_ratio": 0.0, "evidence": [], "terms": {}}
+        buckets = range(b - cfg.window + 1, b + 1)  # the whole window is news
+    else:
+        buckets = range(min(spike["last_bucket"] + 1, b - cfg.window + 1), b + 1)
+    spike["last_bucket"] = max(spike["last_bucket"], b)
+    spike["touched"] = now
+    spike["peak_ratio"] = round(max(spike["peak_ratio"], min(reading.ratio, 1e6)), 3)
+    for bucket in buckets:
+        _collect(spike, detail.get(str(bucket), {}).get(reading.platform), cfg)
+
+
+def _collect(spike: dict[str, Any], detail: dict | None, cfg: DetectorConfig) -> None:
+    if not detail:
+        return
+    known = {pid for _, pid in spike["evidence"]}
+    spike["evidence"].extend(item for item in detail["ids"] if item[1] not in known)
+    spike["evidence"].sort()
+    del spike["evidence"][cfg.evidence_per_platform:]
+    merge_terms(spike["terms"], detail["terms"], SPIKE_TERMS)

@@ -1,0 +1,117 @@
+"""Event-time buckets per brand and platform: ingest a post, sum a window, learn a baseline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..records import EnrichedPost
+from .config import DetectorConfig
+from .state import DELETED, FIRST_NEG, FLAGGED, NEG, REACH, REPLIES, TOTAL, new_platform, new_row
+from .terms import merge_terms, post_terms
+
+DETAIL_IDS_PER_BUCKET = 40
+DETAIL_TERMS_PER_BUCKET = 60
+# One negative in five public posts until the history says otherwise.
+PRIOR_NEG, PRIOR_OTHER = 1.0, 4.0
+
+
+def bucket_of(ts: float, cfg: DetectorConfig) -> int:
+    return int(ts // cfg.bucket_s)
+
+
+def is_negative(post: EnrichedPost) -> bool:
+    # The brand's own replies are its answer, not part of the grievance.
+    return post.sentiment.label == "negative" and not post.post.is_brand_reply
+
+
+def ingest(state: dict[str, Any], post: EnrichedPost, cfg: DetectorConfig) -> None:
+    """Count a post into the bucket of its event time (late posts land where they belong)."""
+    ts, b = post.event_time, bucket_of(post.event_time, cfg)
+    plat = state["platforms"].setdefault(post.post.platform, new_platform(b))
+    plat["first"] = min(plat["first"], b)
+    row = plat["buckets"].setdefault(str(b), new_row())
+    row[TOTAL] += 1
+    row[REPLIES] += bool(post.post.is_brand_reply)
+    row[DELETED] += bool(post.post.deleted)
+    if is_negative(post):
+        row[NEG] += 1
+        row[REACH] += max(0, post.post.author_followers or 0)
+        row[FIRST_NEG] = ts if row[FIRST_NEG] is None else min(row[FIRST_NEG], ts)
+        _add_detail(state, b, post, ts)
+
+
+def _add_detail(state: dict[str, Any], b: int, post: EnrichedPost, ts: float) -> None:
+    detail = state["detail"].setdefault(str(b), {}).setdefault(post.post.platform, {"ids": [], "terms": {}})
+    ids = detail["ids"]
+    ids.append([ts, post.post.id])
+    if len(ids) > DETAIL_IDS_PER_BUCKET:
+        # Keep the earliest posts, whatever order they arrived in: replay and stream agree.
+        ids.sort()
+        del ids[DETAIL_IDS_PER_BUCKET:]
+    exclude = frozenset(post.brand.lower().split())
+    merge_terms(detail["terms"], post_terms(post.post.text, exclude), DETAIL_TERMS_PER_BUCKET)
+
+
+def rows(plat: dict[str, Any], first: int, last: int):
+    """(bucket, row) for the buckets in [first, last] that saw posts."""
+    buckets = plat["buckets"]
+    if last - first + 1 <= len(buckets):
+        for b in range(first, last + 1):
+            row = buckets.get(str(b))
+            if row is not None:
+                yield b, row
+    else:
+        for key, row in buckets.items():
+            if first <= int(key) <= last:
+                yield int(key), row
+
+
+def window_sums(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> tuple[int, int, int]:
+    """(all posts, negative posts, other posts by the public) in the window ending at b."""
+    total = neg = replies = 0
+    for _, row in rows(plat, b - cfg.window + 1, b):
+        total += row[TOTAL]
+        neg += row[NEG]
+        replies += row[REPLIES]
+    return total, neg, total - neg - replies
+
+
+@dataclass(frozen=True)
+class Baseline:
+    per_bucket: float   # negatives per bucket over the history
+    odds: float         # negatives per other public post over the history
+    share: float        # usual negative share of all posts
+    hours: float        # history actually seen
+
+
+def baseline(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Baseline:
+    """What is normal for this brand on this platform, learnt from the history before the window.
+
+    Buckets that were part of a spike are left out, so a long incident does not teach the
+    baseline that crisis is normal. Priors keep new or quiet streams from alarming on noise.
+    """
+    start, end = max(plat["first"], b - cfg.history), b - cfg.window
+    span, total, neg, other = max(0, end - start + 1), 0, 0, 0
+    for _, row in rows(plat, start, end):
+        if row[FLAGGED]:
+            span -= 1
+            continue
+        total += row[TOTAL]
+        neg += row[NEG]
+        other += row[TOTAL] - row[NEG] - row[REPLIES]
+    return Baseline(
+        per_bucket=(neg + cfg.prior_per_bucket * cfg.prior_buckets) / (span + cfg.prior_buckets),
+        odds=(neg + PRIOR_NEG) / (other + PRIOR_OTHER),
+        share=neg / total if total >= 20 else cfg.min_negative_share / 2,
+        hours=span * cfg.bucket_s / 3600,
+    )
+
+
+def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+    """Drop what no window can need again: memory stays bounded however long it runs."""
+    oldest = b - cfg.history - cfg.window
+    for plat in state["platforms"].values():
+        for key in [k for k in plat["buckets"] if int(k) < oldest]:
+            del plat["buckets"][key]
+    for key in [k for k in state["detail"] if int(k) < b - cfg.detail_keep]:
+        del state["detail"][key]

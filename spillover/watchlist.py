@@ -1,0 +1,69 @@
+"""The brand watchlist: which brands we watch, how people write their names, who is on call.
+
+    brands:
+      - name: Northwind Air
+        aliases: [northwind, "@northwindair", "#northwindair"]
+        playbook: {team: comms-oncall, runbook: https://wiki.example/crisis/northwind}
+        facebook: {pages: ["1234567890"]}        # connector targets, per platform
+        twitter: {queries: ["northwind air -is:retweet"]}
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    aliases: tuple[str, ...] = ()
+    playbook: dict[str, Any] = field(default_factory=dict)
+    targets: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    brands: tuple[Brand, ...] = ()
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> "Watchlist":
+        if not path:
+            return cls()
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        entries = data.get("brands", []) if isinstance(data, dict) else []
+        brands = []
+        for entry in entries:
+            if not isinstance(entry, dict) or not entry.get("name"):
+                raise ValueError(f"{path}: every brand needs a name")
+            extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook")}
+            brands.append(Brand(entry["name"], tuple(entry.get("aliases") or ()),
+                                dict(entry.get("playbook") or {}), extra))
+        return cls(tuple(brands))
+
+    @property
+    def playbooks(self) -> dict[str, dict[str, Any]]:
+        return {b.name: b.playbook for b in self.brands if b.playbook}
+
+    def resolve(self, text: str) -> str | None:
+        """The brand a post is about: the earliest mention of any watched name or alias."""
+        best: tuple[int, str] | None = None
+        for brand, pattern in self._patterns:
+            match = pattern.search(text)
+            if match and (best is None or match.start() < best[0]):
+                best = (match.start(), brand)
+        return best[1] if best else None
+
+    @cached_property
+    def _patterns(self) -> list[tuple[str, re.Pattern]]:
+        return [(b.name, _alias_pattern((b.name, *b.aliases))) for b in self.brands]
+
+
+def _alias_pattern(names: tuple[str, ...]) -> re.Pattern:
+    # Longest first, so "Northwind Air" wins over "Northwind"; no match inside a longer word.
+    alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    return re.compile(rf"(?<![\w@#])(?:{alternatives})(?!\w)", re.IGNORECASE)

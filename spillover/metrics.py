@@ -1,0 +1,34 @@
+"""Prometheus metrics of the stream workers. One instance per process, passed to who needs it."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
+
+
+class PipelineMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None):
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.posts_in = Counter("spillover_posts_in", "Valid posts read from posts.raw", ["platform"], registry=r)
+        self.posts_out = Counter("spillover_posts_enriched", "Posts written to posts.enriched", ["platform"], registry=r)
+        self.dlq = Counter("spillover_dlq", "Messages sent to the dead-letter topic", ["reason"], registry=r)
+        self.model_batch_seconds = Histogram("spillover_model_batch_seconds", "Model time per batch",
+                                             buckets=LATENCY_BUCKETS, registry=r)
+        self.model_batch_size = Histogram("spillover_model_batch_size", "Posts per model batch",
+                                          buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), registry=r)
+        self.enrich_latency = Histogram("spillover_enrich_latency_seconds",
+                                        "From the post's arrival on posts.raw to its send on posts.enriched",
+                                        buckets=LATENCY_BUCKETS, registry=r)
+        self.detector_posts = Counter("spillover_detector_posts", "Enriched posts the detector processed",
+                                      ["platform"], registry=r)
+        self.detector_too_late = Counter("spillover_detector_too_late_posts",
+                                         "Posts older than any detection window still kept", registry=r)
+        self.incidents = Counter("spillover_incidents", "Incident events emitted", ["status"], registry=r)
+        self.event_time_lag = Gauge("spillover_detector_watermark_lag_seconds",
+                                    "Wall clock minus the newest event time the detector has seen", registry=r)
+
+    def serve(self, port: int, addr: str = "0.0.0.0") -> None:
+        """Expose /metrics on `port` (0: do nothing)."""
+        if port:
+            start_http_server(port, addr=addr, registry=self.registry)

@@ -1,0 +1,219 @@
+"""Synthetic but realistic multi-day, multi-brand scenarios with planted incidents and decoys.
+
+Writes posts in *arrival* order (blog posts often reach us hours after they were written)
+and a ground-truth file of what was planted, so detection can be scored.
+"""
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..timeutil import format_epoch, to_epoch
+from . import vocabulary as V
+
+HOUR = 3600.0
+SLOT = 600.0
+# Average posts per hour about a typical brand on each platform.
+PLATFORM_RATE = {"twitter": 8.0, "facebook": 3.0, "reddit": 1.2, "blog": 0.25, "news": 0.08}
+BRAND_VOLUME = {"Northwind Air": 1.4, "Fjord Mobile": 1.0, "Kettle & Crumb": 0.6}
+MOOD = (("negative", 0.2), ("neutral", 0.45), ("positive", 0.35))
+
+
+@dataclass(frozen=True)
+class Leg:
+    platform: str
+    start_h: float      # hours after the scenario start
+    posts: int
+    duration_h: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One planted event: a real incident, or a decoy that must not become one."""
+
+    id: str
+    brand: str
+    kind: str           # incident | decoy_single_platform | decoy_happy_spike
+    grievance: str
+    legs: tuple[Leg, ...]
+
+
+@dataclass
+class Planted:
+    id: str
+    brand: str
+    kind: str
+    grievance: str
+    path: list[str]
+    onsets: dict[str, str]
+    post_ids: list[str] = field(default_factory=list)
+
+    @property
+    def expected_incident(self) -> bool:
+        return self.kind == "incident"
+
+
+SAMPLE_PLANS = (
+    Plan("northwind-luggage", "Northwind Air", "incident", "lost_luggage",
+         (Leg("facebook", 33, 36, 3), Leg("twitter", 35, 80, 4), Leg("blog", 41, 12, 4))),
+    Plan("fjord-billing", "Fjord Mobile", "incident", "double_billing",
+         (Leg("reddit", 62, 16, 2.5), Leg("twitter", 63.5, 55, 3))),
+    Plan("kettle-launch", "Kettle & Crumb", "decoy_happy_spike", "launch",
+         (Leg("twitter", 36, 120, 4), Leg("facebook", 36.5, 50, 4), Leg("blog", 38, 6, 5))),
+    Plan("fjord-outage-one-platform", "Fjord Mobile", "decoy_single_platform", "network_outage",
+         (Leg("facebook", 20, 30, 2),)),
+)
+
+
+class Generator:
+    def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS):
+        self.rng = random.Random(seed)
+        self.t0 = to_epoch(start)
+        self.days = days
+        self.plans = plans
+        self.counter = 0
+
+    def run(self) -> tuple[list[dict[str, Any]], list[Planted]]:
+        posts = self._background()
+        truth = []
+        for plan in self.plans:
+            planted, new = self._plant(plan)
+            posts.extend(new)
+            truth.append(planted)
+        for post in posts:  # blog posts are often picked up hours after they were written
+            delay = self.rng.uniform(1, 5) * HOUR if post["platform"] == "blog" and self.rng.random() < 0.5 else 0
+            post["_arrival"] = to_epoch(post["created_at"]) + delay
+        posts.sort(key=lambda p: (p["_arrival"], p["id"]))
+        for post in posts:
+            del post["_arrival"]
+        return posts, truth
+
+    # -- ordinary traffic ---------------------------------------------------------------------
+    def _rhythm(self, ts: float) -> float:
+        dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+        hour = dt.hour + dt.minute / 60
+        daily = 0.15 + 1.7 * max(0.0, math.sin(math.pi * (hour - 6) / 18)) ** 1.5
+        return daily * (0.75 if dt.weekday() >= 5 else 1.0)
+
+    def _background(self) -> list[dict[str, Any]]:
+        posts = []
+        slots = int(self.days * 24 * HOUR / SLOT)
+        for brand, volume in BRAND_VOLUME.items():
+            for platform, rate in PLATFORM_RATE.items():
+                for i in range(slots):
+                    ts = self.t0 + i * SLOT
+                    for _ in range(_poisson(self.rng, rate * volume * self._rhythm(ts) * SLOT / HOUR)):
+                        mood = self._pick_mood()
+                        posts.append(self._post(brand, platform, ts + self.rng.uniform(0, SLOT), self._chatter(brand, mood)))
+        return posts
+
+    def _pick_mood(self) -> str:
+        r, acc = self.rng.random(), 0.0
+        for mood, p in MOOD:
+            acc += p
+            if r < acc:
+                return mood
+        return "neutral"
+
+    def _chatter(self, brand: str, mood: str) -> str:
+        pool = {"negative": V.NEGATIVE_CHATTER, "neutral": V.NEUTRAL_CHATTER, "positive": V.POSITIVE_CHATTER}[mood]
+        return self._fill(self.rng.choice(pool), brand)
+
+    # -- planted events -----------------------------------------------------------------------
+    def _plant(self, plan: Plan) -> tuple[Planted, list[dict[str, Any]]]:
+        posts, onsets = [], {}
+        grievances = plan.grievance.split("+")
+        for i, leg in enumerate(plan.legs):
+            start = self.t0 + leg.start_h * HOUR
+            onsets[leg.platform] = format_epoch(start)
+            grievance = grievances[i % len(grievances)]
+            for k in range(leg.posts):
+                # Volume ramps up: most posts come after the first part of the leg.
+                ts = start + leg.duration_h * HOUR * self.rng.random() ** 0.8
+                posts.append(self._planted_post(plan, leg.platform, grievance, ts))
+            posts.extend(self._brand_replies(plan, posts[-leg.posts:]))
+        path = [leg.platform for leg in sorted(plan.legs, key=lambda l: l.start_h)]
+        ids = [p["id"] for p in posts if not p.get("is_brand_reply")]
+        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids), posts
+
+    def _planted_post(self, plan: Plan, platform: str, grievance: str, ts: float) -> dict[str, Any]:
+        if grievance == "launch":
+            text = self._fill(self.rng.choice(V.LAUNCH), plan.brand)
+            return self._post(plan.brand, platform, ts, text)
+        core = self._fill(self.rng.choice(V.BRANDS[plan.brand]["grievances"][grievance]), plan.brand)
+        text = self._styled(platform, core, plan.brand)
+        post = self._post(plan.brand, platform, ts, text, followers_scale=3.0)
+        if platform == "facebook" and self.rng.random() < 0.08:
+            post["deleted"] = True
+        return post
+
+    def _styled(self, platform: str, core: str, brand: str) -> str:
+        if platform == "blog":
+            return self._fill(self.rng.choice(V.BLOG_WRAP), brand).replace("{core}", core)
+        if platform == "news":
+            return self._fill(self.rng.choice(V.NEWS_WRAP), brand).replace("{core}", core)
+        text = " ".join(x for x in (self.rng.choice(V.OPENERS), core, self.rng.choice(V.CLOSERS)) if x)
+        return f"[rant] {text}" if platform == "reddit" and self.rng.random() < 0.3 else text
+
+    def _brand_replies(self, plan: Plan, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        replies = []
+        for post in posts:
+            if post["platform"] in ("facebook", "twitter") and self.rng.random() < 0.1:
+                ts = to_epoch(post["created_at"]) + self.rng.uniform(0.2, 3) * HOUR
+                reply = self._post(plan.brand, post["platform"], ts, self.rng.choice(V.BRAND_REPLIES))
+                reply.update(is_brand_reply=True, parent_id=post["id"], author=_handle(plan.brand))
+                replies.append(reply)
+        return replies
+
+    # -- one post -----------------------------------------------------------------------------
+    def _fill(self, template: str, brand: str) -> str:
+        names = [brand, brand, *V.BRANDS[brand]["aliases"]]
+        things = V.BRANDS[brand]["things"]
+        return template.replace("{b}", self.rng.choice(names)).replace("{t}", self.rng.choice(things))
+
+    def _post(self, brand: str, platform: str, ts: float, text: str, followers_scale: float = 1.0) -> dict[str, Any]:
+        self.counter += 1
+        post_id = f"{platform}:{self.counter:07d}"
+        post: dict[str, Any] = {
+            "id": post_id, "platform": platform, "text": text, "created_at": format_epoch(round(ts)),
+            "author": f"user{self.rng.randrange(1, 50_000)}", "lang": "en",
+            "url": f"https://{platform}.example/{brand.split()[0].lower()}/{self.counter}",
+            "author_followers": int(self.rng.lognormvariate(5, 1.6) * followers_scale),
+            "engagement": {"likes": _poisson(self.rng, 4), "shares": _poisson(self.rng, 1), "replies": _poisson(self.rng, 1)},
+        }
+        # One post in ten carries no brand: the watchlist must find it in the text.
+        if self.rng.random() >= 0.1:
+            post["brand"] = brand
+        return post
+
+
+def _handle(brand: str) -> str:
+    return next(a for a in V.BRANDS[brand]["aliases"] if a.startswith("@"))
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def watchlist_yaml() -> dict[str, Any]:
+    """The watchlist that goes with generated scenarios."""
+    return {"brands": [
+        {"name": name, "aliases": spec["aliases"],
+         "playbook": {"team": f"{name.split()[0].lower()}-comms-oncall", "escalate_after_minutes": 30}}
+        for name, spec in V.BRANDS.items()
+    ]}
+
+
+def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0):
+    """Posts (arrival order) and the planted truth for one seeded scenario."""
+    posts, truth = Generator(seed, start, days).run()
+    return posts, [asdict(t) for t in truth]

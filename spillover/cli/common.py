@@ -1,0 +1,41 @@
+"""Options every command shares, and turning them into Settings."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from ..settings import Settings, load_settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BROKER = 0, 1, 2, 3
+
+
+def add_common(parser: argparse.ArgumentParser, broker: bool = True) -> None:
+    parser.add_argument("--config", metavar="FILE", help="YAML config file (also SPILLOVER_CONFIG)")
+    parser.add_argument("--watchlist", metavar="FILE", help="brand watchlist YAML (also SPILLOVER_WATCHLIST)")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="log verbosity")
+    if broker:
+        parser.add_argument("--broker", metavar="HOST:PORT",
+                            help="Kafka bootstrap servers, comma separated (also SPILLOVER_BROKER)")
+
+
+def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
+    overrides = {
+        "kafka.broker": getattr(args, "broker", None),
+        "app.watchlist": getattr(args, "watchlist", None),
+        "app.log_level": getattr(args, "log_level", None),
+        **extra,
+    }
+    return load_settings(overrides, config_file=getattr(args, "config", None))
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("kafka", "aiokafka", "faust", "mode"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> int:
+    print(f"spillover: error: {message}", file=sys.stderr)
+    return code

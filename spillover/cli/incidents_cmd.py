@@ -1,0 +1,31 @@
+"""`spillover incidents tail`: print incident events from the incidents topic."""
+from __future__ import annotations
+
+import json
+
+from ..kafka_io import read_topic
+from ..records import IncidentEvent
+from .common import EXIT_USAGE, add_common, fail, settings_from
+from .format import human
+
+
+def register(sub) -> None:
+    p = sub.add_parser("incidents", help="read incident events from the incidents topic")
+    inner = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    t = inner.add_parser("tail", help="print incident events (from the start of the topic, then follow)")
+    add_common(t)
+    t.add_argument("--json", action="store_true", help="one JSON object per line, nothing else on stdout")
+    t.add_argument("--new", action="store_true", help="only events that arrive from now on")
+    t.add_argument("--timeout", type=float, help="exit after this many seconds without a new event")
+    t.set_defaults(run=run)
+
+
+def run(args) -> int:
+    settings = settings_from(args)
+    if not settings.kafka.broker:
+        return fail("incidents tail needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
+    for record in read_topic(settings.kafka.broker, settings.topics.incidents,
+                             from_beginning=not args.new, idle_timeout=args.timeout):
+        event = IncidentEvent.from_dict(json.loads(record.value))
+        print(event.to_json() if args.json else human(event), flush=True)
+    return 0

@@ -1,0 +1,67 @@
+"""`spillover model eval|bench|export`: quality and speed of the configured sentiment model."""
+from __future__ import annotations
+
+import json
+
+from ..scenarios import SAMPLE_POSTS
+from .common import add_common, settings_from
+
+
+def register(sub) -> None:
+    p = sub.add_parser("model", help="evaluate or benchmark the sentiment model")
+    inner = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    e = inner.add_parser("eval", help="macro recall, accuracy, per-class figures and confusion matrix")
+    e.add_argument("--data", required=True, metavar="FILE", help='JSON lines of {"text", "label"}')
+    b = inner.add_parser("bench", help="posts per second of the model step")
+    b.add_argument("--data", metavar="FILE", help="JSON lines with a text field (default: the demo scenario)")
+    b.add_argument("--posts", type=int, default=2000, help="how many posts to time (default 2000)")
+    for q in (e, b):
+        add_common(q, broker=False)
+        q.add_argument("--json", action="store_true", help="one JSON object on stdout")
+        q.add_argument("--model", help="spillover-minilm (shipped) or a Hugging Face folder/hub id")
+        q.add_argument("--device", help="torch device, e.g. cpu or cuda")
+        q.add_argument("--batch", type=int, help="maximum batch size")
+    e.set_defaults(run=run_eval)
+    b.set_defaults(run=run_bench)
+
+
+def _model(args):
+    from ..models.pipeline import SentimentModel
+
+    settings = settings_from(args, **{"model.name": args.model, "model.device": args.device,
+                                      "model.max_batch": args.batch})
+    return SentimentModel.load(settings.model)
+
+
+def run_eval(args) -> int:
+    from ..models.evaluate import evaluate
+
+    report = evaluate(_model(args), args.data)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    print(f"model {report['model']} on {report['data']} (n={report['n']})")
+    print(f"macro recall {report['macro_recall']:.4f}   accuracy {report['accuracy']:.4f}")
+    print(f"{'class':>10} {'precision':>10} {'recall':>8} {'support':>8}")
+    for label, c in report["per_class"].items():
+        print(f"{label:>10} {c['precision']:>10.4f} {c['recall']:>8.4f} {c['support']:>8}")
+    labels = report["confusion"]["labels"]
+    print("confusion (rows gold, columns predicted):")
+    print(" " * 10 + "".join(f"{l:>10}" for l in labels))
+    for label, row in zip(labels, report["confusion"]["matrix"]):
+        print(f"{label:>10}" + "".join(f"{n:>10}" for n in row))
+    return 0
+
+
+def run_bench(args) -> int:
+    from ..models.data import read_texts
+    from ..models.evaluate import bench
+
+    result = bench(_model(args), read_texts(args.data or SAMPLE_POSTS), args.posts)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{result['posts_per_second']} posts/s  ({result['posts']} posts in {result['seconds']} s, "
+              f"batches up to {result['batch_size_max']}, device {result['device']}, "
+              f"{result['threads']} threads)")
+    return 0

@@ -1,0 +1,148 @@
+"""`spillover demo`: the whole pipeline on one machine, over a scenario, until it has drained.
+
+Broker (embedded unless given), a real `spillover worker` process, the replay connector, and a
+follower that prints incident events as the worker emits them. Drained means the worker's own
+counters show every published post enriched or dead-lettered, and every enriched post detected.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from .agents.replay import publish_lines
+from .broker import EmbeddedBroker, free_port
+from .kafka_io import ensure_topics, json_producer, read_topic
+from .records import IncidentEvent
+from .settings import Settings
+
+
+@dataclass
+class DemoResult:
+    published: int = 0
+    enriched: int = 0
+    dead_lettered: int = 0
+    incidents: list[IncidentEvent] = field(default_factory=list)
+
+
+class WorkerProcess:
+    """A `spillover worker` child process with its metrics endpoint and log file."""
+
+    def __init__(self, broker: str, settings: Settings):
+        self.metrics_port = free_port()
+        workdir = Path(tempfile.mkdtemp(prefix="spillover-worker-"))
+        self.log_path = workdir / "worker.log"
+        # The child gets exactly our settings: a config file, and no SPILLOVER_* that could differ.
+        config = workdir / "settings.yaml"
+        config.write_text(yaml.safe_dump(settings.to_dict()))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")}
+        cmd = [sys.executable, "-m", "spillover.cli.main", "worker", "--config", str(config),
+               "--broker", broker, "--metrics-port", str(self.metrics_port), "--log-level", "info"]
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, env=env)
+
+    def counters(self) -> dict[str, float]:
+        """Sums of the worker's counters, or {} while its metrics server is not up yet."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as resp:
+                text = resp.read().decode()
+        except OSError:
+            return {}
+        sums: dict[str, float] = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name.endswith("_total"):
+                    sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+        return sums
+
+    def log_tail(self, lines: int = 15) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, grace: float = 20.0) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+class Demo:
+    def __init__(self, settings: Settings, lines: list[bytes],
+                 on_incident: Callable[[IncidentEvent], None] = lambda e: None,
+                 on_progress: Callable[[str, int, int], None] = lambda stage, done, total: None,
+                 timeout_s: float = 900.0):
+        self.settings = settings.replace("kafka", raw_partitions=1)
+        self.lines = lines
+        self.on_incident = on_incident
+        self.on_progress = on_progress
+        self.timeout_s = timeout_s
+
+    def run(self) -> DemoResult:
+        broker = None
+        if not self.settings.kafka.broker:
+            broker = EmbeddedBroker()
+            broker.start()
+        address = self.settings.kafka.broker or broker.bootstrap
+        try:
+            return self._run(address)
+        finally:
+            if broker:
+                broker.stop()
+
+    def _run(self, address: str) -> DemoResult:
+        ensure_topics(self.settings, address)
+        result, stop = DemoResult(), threading.Event()
+        follower = threading.Thread(target=self._follow, args=(address, result, stop), daemon=True)
+        follower.start()
+        worker = WorkerProcess(address, self.settings)
+        try:
+            producer = json_producer(address, client_id="spillover-demo-replay")
+            result.published = publish_lines(self.lines, producer, self.settings.topics.raw,
+                                              on_sent=lambda n: self.on_progress("publish", n, len(self.lines)))
+            producer.close()
+            self._wait_drained(worker, result)
+        finally:
+            stop.set()
+            follower.join(10)
+            worker.stop()
+        return result
+
+    def _follow(self, address: str, result: DemoResult, stop: threading.Event) -> None:
+        for record in read_topic(address, self.settings.topics.incidents, stop=stop):
+            event = IncidentEvent.from_dict(json.loads(record.value))
+            result.incidents.append(event)
+            self.on_incident(event)
+
+    def _wait_drained(self, worker: WorkerProcess, result: DemoResult) -> None:
+        deadline, done = time.monotonic() + self.timeout_s, 0
+        while time.monotonic() < deadline:
+            if worker.proc.poll() is not None:
+                raise RuntimeError(f"the worker exited with code {worker.proc.returncode}:\n{worker.log_tail()}")
+            c = worker.counters()
+            result.enriched = int(c.get("spillover_posts_enriched_total", 0))
+            result.dead_lettered = int(c.get("spillover_dlq_total", 0))
+            detected = int(c.get("spillover_detector_posts_total", 0))
+            emitted = int(c.get("spillover_incidents_total", 0))
+            progress = min(result.enriched + result.dead_lettered, detected + result.dead_lettered)
+            self.on_progress("process", progress - done, result.published)
+            done = progress
+            if (result.enriched + result.dead_lettered >= result.published and detected >= result.enriched
+                    and len(result.incidents) >= emitted):
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"the scenario did not drain within {self.timeout_s:.0f}s:\n{worker.log_tail()}")

@@ -1,0 +1,64 @@
+"""The Faust application: topics, the detector's table, and the two agents wired together.
+
+Nothing here decides anything: enrichment and detection live in plain modules that `replay`
+calls too. This layer moves bytes between topics and keeps detector state in a table.
+"""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import faust
+
+from ..detection import Detector
+from ..enrichment import Model
+from ..metrics import PipelineMetrics
+from ..settings import Settings
+from ..watchlist import Watchlist
+from .detect_agent import detect_agent
+from .enrich_agent import enrich_agent
+
+
+@dataclass
+class Topics:
+    raw: faust.TopicT
+    enriched: faust.TopicT
+    dlq: faust.TopicT
+    incidents: faust.TopicT
+
+
+def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> faust.App:
+    k = settings.kafka
+    app = faust.App(
+        k.group_id,
+        broker=[f"kafka://{server}" for server in k.broker.split(",")],
+        store="memory://",
+        topic_partitions=k.partitions,
+        topic_replication_factor=k.replication_factor,
+        producer_acks=-1,
+        broker_session_timeout=k.session_timeout_s,
+        broker_heartbeat_interval=k.heartbeat_interval_s,
+        broker_rebalance_timeout=k.rebalance_timeout_s,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        stream_wait_empty=False,
+        logging_config=None,
+    )
+    topics = Topics(
+        raw=app.topic(settings.topics.raw, key_serializer="raw", value_serializer="raw"),
+        enriched=app.topic(settings.topics.enriched, key_serializer="raw", value_serializer="raw"),
+        dlq=app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw"),
+        incidents=app.topic(settings.topics.incidents, key_serializer="raw", value_serializer="raw"),
+    )
+    # Keys hash like the brand keys of posts.enriched, so each brand's changelog partition is
+    # the partition its posts arrive on (see BatchedStates).
+    table = app.Table("detector-state", default=None, partitions=k.partitions, use_partitioner=True,
+                      schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"))
+    watchlist = Watchlist.load(settings.app.watchlist)
+    detector = Detector(settings.detection, watchlist.playbooks)
+    # One thread: the model already uses every core, and order must be kept.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillover-model")
+    app.agent(topics.raw, name="enrich")(
+        enrich_agent(topics, model, watchlist, settings.model, metrics, executor))
+    app.agent(topics.enriched, name="detect")(detect_agent(topics, table, detector, metrics))
+    return app

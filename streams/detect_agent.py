@@ -1,0 +1,45 @@
+"""Agent: posts.enriched (keyed by brand) -> detection core -> incidents. State in a table."""
+from __future__ import annotations
+
+import logging
+import time
+
+from ..detection import Detector
+from ..metrics import PipelineMetrics
+from ..records import EnrichedPost, ValidationError, decode_json
+from .dlq import dlq_headers
+from .state import BatchedStates
+
+log = logging.getLogger(__name__)
+BATCH, WITHIN_S = 500, 0.2
+
+
+def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
+    async def agent(stream):
+        async for events in stream.take_events(BATCH, within=WITHIN_S):
+            states, incidents, newest = BatchedStates(table), [], None
+            for event in events:
+                try:
+                    post = EnrichedPost.from_dict(decode_json(event.value))
+                except ValidationError as exc:
+                    metrics.dlq.labels(exc.code).inc()
+                    m = event.message
+                    await topics.dlq.send(key=event.key, value=event.value,
+                                          headers=dlq_headers(exc.code, str(exc), m.topic, m.partition, m.offset))
+                    continue
+                state = states.get(post.brand)
+                if state is not None and detector.too_late(state, post):
+                    metrics.detector_too_late.inc()
+                incidents.extend(detector.observe(states, post))
+                metrics.detector_posts.labels(post.post.platform).inc()
+                newest = max(newest or 0.0, post.event_time)
+            states.flush()
+            for incident in incidents:
+                await topics.incidents.send(key=incident.incident_id.encode(), value=incident.to_json().encode())
+                metrics.incidents.labels(incident.status).inc()
+                log.info("incident %s %s %s path=%s", incident.incident_id, incident.status,
+                         incident.brand, "->".join(incident.path))
+            if newest:
+                metrics.event_time_lag.set(time.time() - newest)
+
+    return agent

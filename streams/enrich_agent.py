@@ -1,0 +1,68 @@
+"""Agent: posts.raw -> validate -> model (in a worker thread) -> posts.enriched, or posts.dlq."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from concurrent.futures import Executor
+
+from ..enrichment import Model, Rejection, enrich, parse
+from ..metrics import PipelineMetrics
+from ..records import EnrichedPost, RawPost
+from ..settings import ModelSettings
+from ..watchlist import Watchlist
+from .dlq import dlq_headers
+
+log = logging.getLogger(__name__)
+
+
+def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
+                 metrics: PipelineMetrics, executor: Executor):
+    async def send_dlq(rejection: Rejection, message) -> None:
+        metrics.dlq.labels(rejection.code).inc()
+        log.warning("dead-letter %s/%s/%s: %s", message.topic, message.partition, message.offset, rejection.reason)
+        await topics.dlq.send(key=rejection.key, value=rejection.value, headers=dlq_headers(
+            rejection.code, rejection.reason, message.topic, message.partition, message.offset))
+
+    async def run_model(posts: list[RawPost]) -> list[EnrichedPost | Exception]:
+        loop = asyncio.get_running_loop()
+        start = time.perf_counter()
+        try:
+            # Off the event loop: heartbeats and fetches go on while the model works.
+            results = await loop.run_in_executor(executor, enrich, posts, model)
+        except Exception:
+            log.exception("model failed on a batch of %d; retrying post by post", len(posts))
+            results = [await _one(loop, post) for post in posts]
+        metrics.model_batch_seconds.observe(time.perf_counter() - start)
+        metrics.model_batch_size.observe(len(posts))
+        return results
+
+    async def _one(loop, post: RawPost) -> EnrichedPost | Exception:
+        try:
+            return (await loop.run_in_executor(executor, enrich, [post], model))[0]
+        except Exception as exc:  # one bad text must not take the batch down with it
+            return exc
+
+    async def agent(stream):
+        async for events in stream.take_events(cfg.max_batch, within=cfg.batch_wait_s):
+            valid = []
+            for event in events:
+                parsed = parse(event.key, event.value, watchlist)
+                if isinstance(parsed, Rejection):
+                    await send_dlq(parsed, event.message)
+                else:
+                    metrics.posts_in.labels(parsed.platform).inc()
+                    valid.append((parsed, event))
+            if not valid:
+                continue
+            results = await run_model([post for post, _ in valid])
+            for (post, event), result in zip(valid, results):
+                if isinstance(result, Exception):
+                    await send_dlq(Rejection(event.key, event.value, "model_error", str(result)), event.message)
+                    continue
+                await topics.enriched.send(key=result.brand.encode(), value=json.dumps(result.to_dict()).encode())
+                metrics.posts_out.labels(post.platform).inc()
+                metrics.enrich_latency.observe(max(0.0, time.time() - event.message.timestamp))
+
+    return agent

@@ -1,0 +1,44 @@
+"""A write-behind view of a Faust table: many updates per batch, one changelog write per key."""
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any, Iterator
+
+
+class BatchedStates(MutableMapping):
+    """Reads through to the table; writes are held until `flush()`.
+
+    The table must be created with `use_partitioner=True`, so each key's changelog goes to the
+    partition its key hashes to, which is the partition the brand has on posts.enriched.
+    """
+
+    def __init__(self, table: MutableMapping[str, Any]):
+        self._table = table
+        self._dirty: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._dirty:
+            return self._dirty[key]
+        value = self._table.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._dirty[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        raise NotImplementedError("detector state is never deleted per key")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dirty)
+
+    def __len__(self) -> int:
+        return len(self._dirty)
+
+    def flush(self) -> int:
+        for key, value in self._dirty.items():
+            self._table[key] = value
+        written = len(self._dirty)
+        self._dirty.clear()
+        return written

@@ -23,6 +23,7 @@ SHORT_ENV = {"SPILLOVER_BROKER": ("kafka", "broker"), "SPILLOVER_WATCHLIST": ("a
 class KafkaSettings:
     broker: str = ""  # empty: commands that can, start the embedded broker
     client_id: str = "spillover"
+    group_id: str = "spillover"  # the Faust app id: consumer group and table topic prefix
     partitions: int = 4
     # 0: same as `partitions`. One partition keeps a fast backfill in order end to end.
     raw_partitions: int = 0
@@ -57,6 +58,8 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DetectionSettings:
+    # A post counts as negative when the model gives the class at least this probability.
+    negative_threshold: float = 0.3
     bucket_minutes: int = 15
     window_buckets: int = 8
     warmup_hours: float = 24.0
@@ -65,7 +68,7 @@ class DetectionSettings:
     prior_hours: float = 12.0
     min_negative: int = 5
     min_ratio: float = 3.0
-    alpha: float = 1e-4
+    alpha: float = 1e-3
     min_negative_share: float = 0.25
     share_lift: float = 1.5
     link_hours: float = 24.0
@@ -90,6 +93,10 @@ class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     detection: DetectionSettings = field(default_factory=DetectionSettings)
     app: AppSettings = field(default_factory=AppSettings)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """Sections as plain data: what a config file holds."""
+        return {f.name: dataclasses.asdict(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def replace(self, section: str, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **{section: dataclasses.replace(getattr(self, section), **changes)})

@@ -9,6 +9,7 @@ from ..settings import DetectionSettings
 @dataclass(frozen=True)
 class DetectorConfig:
     bucket_s: int
+    negative_threshold: float
     window: int            # buckets in the sliding detection window
     history: int           # buckets of baseline history kept
     prior_per_bucket: float
@@ -32,6 +33,7 @@ class DetectorConfig:
         per_hour = 3600 / bucket_s
         return cls(
             bucket_s=bucket_s,
+            negative_threshold=s.negative_threshold,
             window=s.window_buckets,
             history=int(s.baseline_hours * per_hour),
             prior_per_bucket=s.prior_negative_per_hour / per_hour,

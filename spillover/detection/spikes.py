@@ -1,6 +1,7 @@
 """Is a brand's negative volume on one platform unusually high right now?"""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,6 @@ from .terms import merge_terms
 from .windows import baseline, rows, window_sums
 
 SPIKE_TERMS = 80
-RATE_FLOOR = 0.5       # of the time-averaged negative rate
 MIN_EXPECTED = 0.05    # keeps ratios finite on platforms with no history
 
 
@@ -28,17 +28,15 @@ class Reading:
 def read_platform(platform: str, plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Reading:
     """Test the window ending at bucket b against the platform's own baseline.
 
-    The expected number of negatives scales with how busy the platform is right now (the
-    other posts in the window times the usual odds), so the daily and weekly rhythm and a
-    loud but happy spike (a launch) raise the bar with them; a complaint storm, which adds
-    negatives alone, does not. A fraction of the time-based rate keeps quiet hours from
-    making a handful of posts look like a storm. All conditions are needed: enough posts to
-    matter, several times the expected volume, beyond Poisson luck at level alpha, a negative
-    share above the usual one, and enough history to know what usual is.
+    Expected negatives are the usual negative rate scaled by how busy this time of day
+    usually is (the daily rhythm). All conditions are needed: enough posts to matter, several
+    times the expected volume, beyond Poisson luck at level alpha, a negative share above the
+    usual one (so a loud but happy spike, a launch, does not count), and enough history to
+    know what usual is.
     """
-    total, neg, other = window_sums(plat, b, cfg)
+    total, neg = window_sums(plat, b, cfg)
     base = baseline(plat, b, cfg)
-    expected = max(base.odds * other, RATE_FLOOR * base.per_bucket * cfg.window, MIN_EXPECTED)
+    expected = max(base.per_bucket * cfg.window * base.shape, MIN_EXPECTED)
     ratio = neg / expected
     share = neg / total if total else 0.0
     spiking = (
@@ -51,16 +49,28 @@ def read_platform(platform: str, plat: dict[str, Any], b: int, cfg: DetectorConf
     return Reading(platform, total, neg, expected, ratio, spiking)
 
 
-def onset(plat: dict[str, Any], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> float | None:
-    """Event time the excess began: first negative post of the first loud bucket in the window."""
-    first_any = None
-    for _, row in rows(plat, b - cfg.window + 1, b):
-        if row[FIRST_NEG] is None:
-            continue
-        first_any = row[FIRST_NEG] if first_any is None else first_any
-        if row[NEG] >= max(2.0, cfg.min_ratio * expected_per_bucket):
-            return row[FIRST_NEG]
-    return first_any
+def onset(plat: dict[str, Any], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> tuple[float, int]:
+    """When the excess began: a CUSUM change point over the last two windows.
+
+    Each bucket adds its negatives minus a reference a little above the usual rate; the onset
+    is where the final positive run of that sum started. Sparse but steady excess (one extra
+    complaint per bucket on a quiet platform) counts; ordinary noise on a busy one does not.
+    """
+    reference = expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket)
+    total, start = 0.0, None
+    for bucket in range(b - 2 * cfg.window + 1, b + 1):
+        row = plat["buckets"].get(str(bucket))
+        total += (row[NEG] if row else 0) - reference
+        if total <= 0:
+            total, start = 0.0, None
+        elif start is None:
+            start = bucket
+    start = b if start is None else start
+    for bucket in range(start, b + 1):
+        row = plat["buckets"].get(str(bucket))
+        if row and row[FIRST_NEG] is not None:
+            return row[FIRST_NEG], bucket
+    return b * cfg.bucket_s, b
 
 
 def update_spike(plat: dict[str, Any], reading: Reading, detail: dict, b: int, now: int,
@@ -78,10 +88,10 @@ def update_spike(plat: dict[str, Any], reading: Reading, detail: dict, b: int, n
     for _, row in rows(plat, b - cfg.window + 1, b):
         row[FLAGGED] = 1
     if spike is None:
-        start = onset(plat, b, reading.expected / cfg.window, cfg)
+        start, loud_from = onset(plat, b, reading.expected / cfg.window, cfg)
         spike = plat["spike"] = {"onset": start, "first_bucket": b, "last_bucket": b,
                                  "peak_ratio": 0.0, "evidence": [], "terms": {}}
-        buckets = range(b - cfg.window + 1, b + 1)  # the whole window is news
+        buckets = range(loud_from, b + 1)  # evidence from where the excess began
     else:
         buckets = range(min(spike["last_bucket"] + 1, b - cfg.window + 1), b + 1)
     spike["last_bucket"] = max(spike["last_bucket"], b)

@@ -11,17 +11,23 @@ from .terms import merge_terms, post_terms
 
 DETAIL_IDS_PER_BUCKET = 40
 DETAIL_TERMS_PER_BUCKET = 60
-# One negative in five public posts until the history says otherwise.
-PRIOR_NEG, PRIOR_OTHER = 1.0, 4.0
+# Posts of pseudo-evidence that a clock window is as busy as any other.
+SHAPE_PRIOR_POSTS = 5.0
 
 
 def bucket_of(ts: float, cfg: DetectorConfig) -> int:
     return int(ts // cfg.bucket_s)
 
 
-def is_negative(post: EnrichedPost) -> bool:
-    # The brand's own replies are its answer, not part of the grievance.
-    return post.sentiment.label == "negative" and not post.post.is_brand_reply
+def is_negative(post: EnrichedPost, cfg: DetectorConfig) -> bool:
+    """A complaint, as far as volume goes. The brand's own replies are its answer, not part of it.
+
+    A probability threshold rather than the top label: complaints told flatly ("took two
+    payments for one bill") often come out neutral by a small margin.
+    """
+    if post.post.is_brand_reply:
+        return False
+    return post.sentiment.label == "negative" or post.sentiment.negative >= cfg.negative_threshold
 
 
 def ingest(state: dict[str, Any], post: EnrichedPost, cfg: DetectorConfig) -> None:
@@ -33,7 +39,7 @@ def ingest(state: dict[str, Any], post: EnrichedPost, cfg: DetectorConfig) -> No
     row[TOTAL] += 1
     row[REPLIES] += bool(post.post.is_brand_reply)
     row[DELETED] += bool(post.post.deleted)
-    if is_negative(post):
+    if is_negative(post, cfg):
         row[NEG] += 1
         row[REACH] += max(0, post.post.author_followers or 0)
         row[FIRST_NEG] = ts if row[FIRST_NEG] is None else min(row[FIRST_NEG], ts)
@@ -66,20 +72,19 @@ def rows(plat: dict[str, Any], first: int, last: int):
                 yield int(key), row
 
 
-def window_sums(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> tuple[int, int, int]:
-    """(all posts, negative posts, other posts by the public) in the window ending at b."""
-    total = neg = replies = 0
+def window_sums(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> tuple[int, int]:
+    """(all posts, negative posts) in the window ending at b."""
+    total = neg = 0
     for _, row in rows(plat, b - cfg.window + 1, b):
         total += row[TOTAL]
         neg += row[NEG]
-        replies += row[REPLIES]
-    return total, neg, total - neg - replies
+    return total, neg
 
 
 @dataclass(frozen=True)
 class Baseline:
     per_bucket: float   # negatives per bucket over the history
-    odds: float         # negatives per other public post over the history
+    shape: float        # how busy this clock window usually is, relative to the average
     share: float        # usual negative share of all posts
     hours: float        # history actually seen
 
@@ -91,20 +96,39 @@ def baseline(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Baseline:
     baseline that crisis is normal. Priors keep new or quiet streams from alarming on noise.
     """
     start, end = max(plat["first"], b - cfg.history), b - cfg.window
-    span, total, neg, other = max(0, end - start + 1), 0, 0, 0
+    span, total, neg = max(0, end - start + 1), 0, 0
     for _, row in rows(plat, start, end):
         if row[FLAGGED]:
             span -= 1
             continue
         total += row[TOTAL]
         neg += row[NEG]
-        other += row[TOTAL] - row[NEG] - row[REPLIES]
+    mean_window = total / span * cfg.window if span else 0.0
     return Baseline(
         per_bucket=(neg + cfg.prior_per_bucket * cfg.prior_buckets) / (span + cfg.prior_buckets),
-        odds=(neg + PRIOR_NEG) / (other + PRIOR_OTHER),
+        shape=_daily_shape(plat, b, start, mean_window, cfg),
         share=neg / total if total >= 20 else cfg.min_negative_share / 2,
         hours=span * cfg.bucket_s / 3600,
     )
+
+
+def _daily_shape(plat: dict[str, Any], b: int, start: int, mean_window: float, cfg: DetectorConfig) -> float:
+    """Volume of this clock window on previous days over the average window, shrunk towards 1.
+
+    Uses all posts (many more than the negatives, so less noisy) from earlier days, so the
+    storm going on now cannot raise its own bar.
+    """
+    day = 86400 // cfg.bucket_s
+    seen, days = 0, 0
+    for d in range(1, cfg.history // day + 1):
+        first, last = b - d * day - cfg.window + 1, b - d * day
+        if first < start:
+            break
+        seen += sum(row[TOTAL] for _, row in rows(plat, first, last) if not row[FLAGGED])
+        days += 1
+    if not days or mean_window <= 0:
+        return 1.0
+    return (seen / days + SHAPE_PRIOR_POSTS) / (mean_window + SHAPE_PRIOR_POSTS)
 
 
 def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:

@@ -164,7 +164,8 @@ class Generator:
             if post["platform"] in ("facebook", "twitter") and self.rng.random() < 0.1:
                 ts = to_epoch(post["created_at"]) + self.rng.uniform(0.2, 3) * HOUR
                 reply = self._post(plan.brand, post["platform"], ts, self.rng.choice(V.BRAND_REPLIES))
-                reply.update(is_brand_reply=True, parent_id=post["id"], author=_handle(plan.brand))
+                # The connector always knows the brand of the brand's own account.
+                reply.update(is_brand_reply=True, parent_id=post["id"], author=_handle(plan.brand), brand=plan.brand)
                 replies.append(reply)
         return replies
 

@@ -1,0 +1,55 @@
+"""Building posts for tests without the model: sentiment is given, everything else is real."""
+from __future__ import annotations
+
+import random
+
+from spillover.records import EnrichedPost, RawPost, Sentiment
+from spillover.timeutil import format_epoch, to_epoch
+
+T0 = to_epoch("2026-03-02T00:00:00Z")
+HOUR = 3600.0
+
+
+def post(pid: str, platform: str, ts: float, label: str = "negative", brand: str = "Acme",
+         text: str = "acme charged me twice", **extra) -> EnrichedPost:
+    raw = RawPost.from_dict({"id": pid, "platform": platform, "text": text,
+                             "created_at": format_epoch(ts), "brand": brand, **extra})
+    return EnrichedPost(raw, brand, Sentiment(label, {label: 1.0}), (), "test")
+
+
+def background(brand: str = "Acme", days: float = 3, seed: int = 1,
+               rates=(("twitter", 12.0), ("facebook", 4.0), ("blog", 0.3))) -> list[EnrichedPost]:
+    """Ordinary traffic with a daily rhythm: 20% negative, the rest neutral or positive."""
+    rng, posts, n = random.Random(seed), [], 0
+    for platform, per_hour in rates:
+        for hour in range(int(days * 24)):
+            rhythm = 0.3 + 1.4 * (7 <= hour % 24 <= 22)
+            for _ in range(_poisson(rng, per_hour * rhythm)):
+                n += 1
+                label = rng.choices(["negative", "neutral", "positive"], [0.2, 0.45, 0.35])[0]
+                text = {"negative": "acme app is slow", "neutral": "acme opening hours?",
+                        "positive": "love acme"}[label]
+                posts.append(post(f"{platform}:bg{seed}-{n}", platform, T0 + (hour + rng.random()) * HOUR,
+                                  label, brand, text))
+    return sorted(posts, key=lambda p: (p.event_time, p.post.id))
+
+
+def burst(platform: str, start_h: float, count: int, hours: float, label: str = "negative",
+          brand: str = "Acme", text: str = "acme charged me twice and support ignores me",
+          tag: str = "b") -> list[EnrichedPost]:
+    step = hours * HOUR / count
+    return [post(f"{platform}:{tag}{i}", platform, T0 + start_h * HOUR + i * step, label, brand, text)
+            for i in range(count)]
+
+
+def by_time(posts):
+    return sorted(posts, key=lambda p: (p.event_time, p.post.id))
+
+
+def _poisson(rng: random.Random, lam: float) -> int:
+    import math
+    limit, k, p = math.exp(-lam), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k

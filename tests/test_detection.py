@@ -1,0 +1,126 @@
+import random
+
+import pytest
+
+from spillover.detection import Detector
+from spillover.detection.significance import poisson_sf
+from spillover.settings import DetectionSettings
+
+from helpers import HOUR, T0, background, burst, by_time, post
+
+SETTINGS = DetectionSettings()
+
+
+def run(posts, settings=SETTINGS):
+    detector, states, events = Detector(settings), {}, []
+    for p in posts:
+        events.extend(detector.observe(states, p))
+    return events, states
+
+
+def incident_statuses(events):
+    return [(e.status, tuple(e.path)) for e in events]
+
+
+def test_poisson_tail_matches_closed_forms():
+    assert poisson_sf(0, 3.0) == 1.0
+    assert poisson_sf(1, 2.0) == pytest.approx(1 - 2.718281828 ** -2)
+    assert poisson_sf(3, 0.5) == pytest.approx(1 - sum(0.5 ** k / [1, 1, 2][k] for k in range(3)) * 2.718281828 ** -0.5)
+    assert poisson_sf(60, 5.0) < 1e-30
+
+
+def test_ordinary_traffic_with_daily_rhythm_raises_nothing():
+    events, _ = run(background(days=5))
+    assert events == []
+
+
+def test_loud_complaints_on_one_platform_only_are_not_an_incident():
+    events, _ = run(by_time(background() + burst("facebook", 40, 40, 2)))
+    assert events == []
+
+
+def test_happy_spike_across_platforms_is_not_an_incident():
+    launch = burst("twitter", 36, 200, 3, "positive") + burst("facebook", 36.5, 80, 3, "positive")
+    # A launch also brings the usual share of grumbling.
+    grumble = burst("twitter", 36, 30, 3, "negative", tag="g") + burst("facebook", 36.5, 12, 3, "negative", tag="g")
+    events, _ = run(by_time(background() + launch + grumble))
+    assert events == []
+
+
+def test_grievance_spreading_facebook_twitter_blog_opens_escalates_and_resolves():
+    fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 40, 8, 2)
+    events, _ = run(by_time(background() + fb + tw + blog))
+    statuses = [e.status for e in events]
+    assert statuses[0] == "opened" and events[0].path == ["facebook", "twitter"]
+    assert "escalated" in statuses and events[-1].status == "resolved"
+    assert events[-1].path == ["facebook", "twitter", "blog"]
+    assert len({e.incident_id for e in events}) == 1
+    opened = events[0]
+    planted = {p.post.id for p in fb + tw}
+    # Background grumbles at the same time may slip in; the evidence must be mostly the storm.
+    assert len(opened.evidence) >= 10
+    assert len(set(opened.evidence) & planted) >= 0.8 * len(opened.evidence)
+    first_seen = {p.platform: p.first_seen for p in opened.platforms}
+    assert first_seen["facebook"] < first_seen["twitter"]
+    assert opened.detected_at <= "2026-03-03T12:30:00Z"  # within 1.5 h of the twitter take-off
+    assert "charged" in opened.summary and opened.severity in ("low", "medium", "high", "critical")
+
+
+def test_arrival_order_within_the_allowed_lateness_does_not_change_anything():
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    rng = random.Random(3)
+    # Jitter arrival by up to 5 minutes (the default lateness is 10).
+    shuffled = sorted(posts, key=lambda p: p.event_time + rng.uniform(0, 300))
+    assert shuffled != posts
+    assert [e.to_dict() for e in run(posts)[0]] == [e.to_dict() for e in run(shuffled)[0]]
+
+
+def test_blog_posts_arriving_hours_late_still_join_with_their_true_onset():
+    blog = burst("blog", 40, 8, 2)
+    on_time = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    # The blog posts reach us four hours after they were written.
+    arrival = lambda p: p.event_time + (4 * HOUR if p.post.platform == "blog" and p in blog else 0)
+    late = sorted(on_time + blog, key=arrival)
+    events, _ = run(late)
+    escalated = [e for e in events if e.status == "escalated"]
+    assert escalated and escalated[0].path[-1] == "blog"
+    blog_seen = next(p.first_seen for p in escalated[0].platforms if p.platform == "blog")
+    assert "2026-03-03T16:00" <= blog_seen <= "2026-03-03T17:00"
+
+
+def test_memory_stays_bounded_on_a_long_run():
+    events, states = run(background(days=8, rates=(("twitter", 6.0), ("facebook", 2.0))))
+    cfg = Detector(SETTINGS).cfg
+    for plat in states["Acme"]["platforms"].values():
+        assert len(plat["buckets"]) <= cfg.history + cfg.window + 2
+    assert len(states["Acme"]["detail"]) <= cfg.detail_keep + 1
+
+
+def test_posts_older_than_the_history_are_ignored_not_counted():
+    detector, states = Detector(SETTINGS), {}
+    for p in background(days=4, rates=(("twitter", 4.0),)):
+        detector.observe(states, p)
+    ancient = post("twitter:old", "twitter", T0 - 10 * 24 * HOUR)
+    assert detector.too_late(states["Acme"], ancient)
+    assert detector.observe(states, ancient) == []
+
+
+def test_brand_replies_are_not_complaints():
+    replies = burst("facebook", 33, 30, 2, text="We are sorry, please DM us", tag="r")
+    replies = [post(p.post.id, "facebook", p.event_time, "negative", is_brand_reply=True) for p in replies]
+    events, _ = run(by_time(background() + replies + burst("twitter", 35, 60, 3)))
+    assert events == []
+
+
+def test_state_survives_a_json_round_trip():
+    """What the Faust table does to it on recovery must not change the outcome."""
+    import json
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    half = len(posts) // 2
+    detector, states, events = Detector(SETTINGS), {}, []
+    for p in posts[:half]:
+        events.extend(detector.observe(states, p))
+    states = json.loads(json.dumps(states))
+    for p in posts[half:]:
+        events.extend(detector.observe(states, p))
+    assert [e.to_dict() for e in events] == [e.to_dict() for e in run(posts)[0]]

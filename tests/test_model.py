@@ -1,0 +1,88 @@
+import json
+
+import pytest
+import torch
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+from spillover.cli.main import main
+from spillover.models.encoder import encoder_dir
+from spillover.models.pipeline import SentimentModel
+from spillover.settings import ModelSettings
+
+pytestmark = pytest.mark.model
+
+
+def test_shipped_model_reads_clear_cases(model):
+    texts = ["I hate this airline, they lost my bag and nobody answers",
+             "Thank you so much, the support team was wonderful!",
+             "The store opens at 9am on Mondays."]
+    labels = [p.label for p in model.predict(texts)]
+    assert labels == ["negative", "positive", "neutral"]
+
+
+def test_predictions_carry_scores_and_a_normalised_embedding(model):
+    a, b, c = model.predict(["they charged me twice for one bill",
+                             "billed two times for the same invoice, give my money back",
+                             "lovely sunset over the harbour tonight"])
+    assert sum(a.scores.values()) == pytest.approx(1.0, abs=1e-4)
+    assert len(a.embedding) == 384
+    assert sum(x * x for x in a.embedding) == pytest.approx(1.0, abs=1e-3)
+    cos = lambda u, v: sum(x * y for x, y in zip(u, v))
+    assert cos(a.embedding, b.embedding) > cos(a.embedding, c.embedding)
+
+
+def test_results_come_back_in_input_order_across_batches():
+    m = SentimentModel.load(ModelSettings(max_batch=2))
+    texts = ["terrible, awful, worst service ever", "ok", "absolutely fantastic, love it", "a" * 300, "meh"]
+    one_by_one = [m.predict([t])[0].label for t in texts]
+    assert [p.label for p in m.predict(texts)] == one_by_one
+    assert m.last_batch_sizes == [2, 2, 1]
+
+
+def _tiny_model(path, labels):
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, num_labels=len(labels),
+                        id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
+    BertForSequenceClassification(config).save_pretrained(path)
+    AutoTokenizer.from_pretrained(encoder_dir()).save_pretrained(path)
+    return BertForSequenceClassification.from_pretrained(path).eval(), AutoTokenizer.from_pretrained(path)
+
+
+def test_any_local_hf_classifier_is_selectable_with_its_labels_mapped(tmp_path):
+    stars = ["1 star", "2 stars", "3 stars", "4 stars", "5 stars"]
+    net, tok = _tiny_model(tmp_path, stars)
+    m = SentimentModel.load(ModelSettings(name=str(tmp_path)))
+    text = "the delivery never arrived"
+    pred = m.predict([text])[0]
+    with torch.no_grad():
+        probs = net(**tok([text], return_tensors="pt")).logits.softmax(-1)[0]
+    assert pred.scores["negative"] == pytest.approx(float(probs[0] + probs[1]), abs=1e-5)
+    assert pred.scores["neutral"] == pytest.approx(float(probs[2]), abs=1e-5)
+    assert pred.label == max(pred.scores, key=pred.scores.get)
+
+
+def test_unknown_label_names_need_a_label_map(tmp_path):
+    _tiny_model(tmp_path, ["angry", "calm", "glad"])
+    with pytest.raises(ValueError, match="label_map"):
+        SentimentModel.load(ModelSettings(name=str(tmp_path)))
+    mapped = SentimentModel.load(ModelSettings(name=str(tmp_path),
+                                               label_map={"angry": "negative", "calm": "neutral", "glad": "positive"}))
+    assert mapped.predict(["x"])[0].label in ("negative", "neutral", "positive")
+
+
+def test_a_hub_id_without_downloads_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="downloads are off"):
+        SentimentModel.load(ModelSettings(name="someone/some-model"))
+
+
+def test_model_eval_command_prints_json(tmp_path, capsys):
+    data = tmp_path / "d.jsonl"
+    rows = [("I hate this, worst day ever", "negative"), ("I love this so much!", "positive"),
+            ("The meeting is at 3pm.", "neutral"), ("awful awful service", "negative")]
+    data.write_text("".join(json.dumps({"text": t, "label": l}) + "\n" for t, l in rows))
+    assert main(["model", "eval", "--data", str(data), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 4 and 0.0 <= report["macro_recall"] <= 1.0
+    assert report["macro_recall"] >= 0.66  # the shipped model gets clear cases right
+    assert sum(map(sum, report["confusion"]["matrix"])) == 4

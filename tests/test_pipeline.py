@@ -1,0 +1,100 @@
+"""End to end on the embedded broker: a real `spillover worker` process and the real model."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import pytest
+
+from spillover.demo import Demo, WorkerProcess
+from spillover.detection import Detector
+from spillover.kafka_io import ensure_topics, json_producer, read_topic
+from spillover.replay import read_lines, run_replay
+from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH, SAMPLE_WATCHLIST
+from spillover.settings import Settings, load_settings
+from spillover.watchlist import Watchlist
+
+pytestmark = [pytest.mark.broker, pytest.mark.model]
+
+
+def isolated_settings(broker: str) -> Settings:
+    """Own topics and consumer group per test, on the shared session broker."""
+    tag = uuid.uuid4().hex[:8]
+    s = load_settings({"kafka.broker": broker, "kafka.group_id": f"spillover-{tag}",
+                       "app.watchlist": str(SAMPLE_WATCHLIST)}, env={})
+    return s.replace("topics", raw=f"raw-{tag}", enriched=f"enriched-{tag}", dlq=f"dlq-{tag}",
+                     incidents=f"incidents-{tag}")
+
+
+def canonical(events) -> list[str]:
+    return sorted(e.to_json() for e in events)
+
+
+@pytest.fixture(scope="module")
+def sample_run(broker):
+    settings = isolated_settings(broker)
+    lines = list(read_lines(str(SAMPLE_POSTS)))
+    result = Demo(settings, lines, timeout_s=600).run()
+    return settings, lines, result
+
+
+def test_stream_finds_the_planted_incidents_and_no_decoys(sample_run):
+    _, _, result = sample_run
+    truth = [json.loads(l) for l in SAMPLE_TRUTH.read_text().splitlines()]
+    opened = [e for e in result.incidents if e.status == "opened"]
+    for planted in truth:
+        hits = [e for e in opened if e.brand == planted["brand"] and set(e.evidence) & set(planted["post_ids"])]
+        if planted["kind"] == "incident":
+            assert hits, f"missed {planted['id']}"
+            assert hits[0].path[:2] == planted["path"][:2]
+        else:
+            assert not hits, f"decoy {planted['id']} raised an incident"
+
+
+def test_stream_and_replay_report_the_same_incidents(sample_run, model):
+    settings, lines, result = sample_run
+    watchlist = Watchlist.load(SAMPLE_WATCHLIST)
+    replayed = []
+    run_replay(lines, model, Detector(settings.detection, watchlist.playbooks), watchlist, replayed.append)
+    assert replayed and canonical(result.incidents) == canonical(replayed)
+
+
+def test_malformed_messages_reach_the_dlq_with_their_reason(sample_run):
+    settings, lines, result = sample_run
+    assert result.dead_lettered == 3
+    records = list(read_topic(settings.kafka.broker, settings.topics.dlq, idle_timeout=3))
+    reasons = {dict(r.headers)["spillover.error.code"].decode() for r in records}
+    assert reasons == {"not_json", "missing_field", "bad_timestamp"}
+    originals = {r.value for r in records}
+    assert b"this line is not JSON at all" in originals and originals <= set(lines)
+    assert result.enriched + result.dead_lettered == len(lines)
+
+
+def test_worker_enriches_counts_and_dead_letters(broker):
+    settings = isolated_settings(broker)
+    ensure_topics(settings, broker)
+    worker = WorkerProcess(broker, settings)
+    try:
+        producer = json_producer(broker)
+        good = {"id": "twitter:1", "platform": "twitter", "brand": "Fjord Mobile", "x_extra": "kept",
+                "text": "I hate Fjord, worst service ever, they billed me twice 😡", "created_at": "2026-03-02T10:00:00Z"}
+        producer.send(settings.topics.raw, key="twitter:1", value=good)
+        producer.send(settings.topics.raw, key="b1", value=b"\x00\x01 not json")
+        producer.send(settings.topics.raw, key="b2", value={**good, "id": "twitter:2", "brand": None,
+                                                            "text": "no brand named here"})
+        producer.flush()
+        enriched = next(read_topic(broker, settings.topics.enriched, idle_timeout=120))
+        post = json.loads(enriched.value)
+        assert enriched.key == b"Fjord Mobile" and post["sentiment"] == "negative"
+        assert post["x_extra"] == "kept" and len(post["embedding"]) == 384
+        dead = list(read_topic(broker, settings.topics.dlq, idle_timeout=5))
+        assert sorted(dict(r.headers)["spillover.error.code"] for r in dead) == [b"not_json", b"unknown_brand"]
+        deadline = time.monotonic() + 30
+        while worker.counters().get("spillover_dlq_total", 0) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        counters = worker.counters()
+        assert counters["spillover_dlq_total"] == 2 and counters["spillover_posts_enriched_total"] == 1
+        assert worker.proc.poll() is None, "bad input must not stop the worker"
+    finally:
+        worker.stop()

@@ -1,0 +1,34 @@
+import json
+
+from spillover.records import RawPost
+from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH
+from spillover.scenarios.generator import generate
+from spillover.timeutil import to_epoch
+
+
+def test_same_seed_same_scenario_other_seed_other_scenario():
+    assert generate(seed=3, days=1)[0] == generate(seed=3, days=1)[0]
+    assert generate(seed=3, days=1)[0] != generate(seed=4, days=1)[0]
+
+
+def test_posts_are_valid_and_some_blog_posts_arrive_hours_late():
+    posts, truth = generate(seed=5)
+    parsed = [RawPost.from_dict(p) for p in posts]
+    newest, late = 0.0, 0
+    for p in parsed:
+        if p.event_time < newest - 3600:
+            late += 1
+            assert p.platform == "blog"
+        newest = max(newest, p.event_time)
+    assert late > 0
+    assert any(p.brand is None for p in parsed), "some posts must rely on the watchlist"
+    assert {t["kind"] for t in truth} >= {"incident", "decoy_single_platform", "decoy_happy_spike"}
+
+
+def test_bundled_sample_matches_its_truth():
+    truth = [json.loads(l) for l in SAMPLE_TRUTH.read_text().splitlines()]
+    ids = {json.loads(l).get("id") for l in SAMPLE_POSTS.read_text().splitlines() if l.startswith("{")}
+    for planted in truth:
+        assert set(planted["post_ids"]) <= ids
+        onsets = [to_epoch(planted["onsets"][p]) for p in planted["path"]]
+        assert onsets == sorted(onsets)

@@ -1,0 +1,30 @@
+import pytest
+
+from spillover.settings import load_settings
+
+
+def test_defaults_work_without_configuration():
+    s = load_settings(env={})
+    assert s.topics.raw == "spillover.posts.raw" and s.kafka.broker == ""
+
+
+def test_flags_beat_env_beat_file(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("detection: {quiet_hours: 2, min_ratio: 4}\nkafka: {broker: 'file:1'}\n")
+    env = {"SPILLOVER_DETECTION_QUIET_HOURS": "3", "SPILLOVER_BROKER": "env:2"}
+    s = load_settings({"kafka.broker": "flag:3"}, config_file=str(cfg), env=env)
+    assert (s.kafka.broker, s.detection.quiet_hours, s.detection.min_ratio) == ("flag:3", 3.0, 4.0)
+
+
+def test_bad_values_and_unknown_settings_are_clear_errors(tmp_path):
+    with pytest.raises(ValueError, match="SPILLOVER_DETECTION_MIN_RATIO"):
+        load_settings(env={"SPILLOVER_DETECTION_MIN_RATIO": "lots"})
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("detection: {no_such_thing: 1}\n")
+    with pytest.raises(ValueError, match="unknown setting detection.no_such_thing"):
+        load_settings(config_file=str(cfg), env={})
+
+
+def test_label_map_from_env_is_parsed():
+    s = load_settings(env={"SPILLOVER_MODEL_LABEL_MAP": '{"1 star": "negative"}'})
+    assert s.model.label_map == {"1 star": "negative"}

@@ -65,22 +65,22 @@ def ensure_topics(settings: Settings, broker: str) -> None:
 
 
 class _KeySerializer(Serializer):
-    def serialize(self, topic, value):
-        return value.encode() if isinstance(value, str) else value
+    def serialize(self, topic, headers, data):
+        return data.encode() if isinstance(data, str) else data
 
 
 class _JsonSerializer(Serializer):
     """Objects become UTF-8 JSON; bytes pass through untouched (replay keeps the original)."""
 
-    def serialize(self, topic, value):
-        if value is None or isinstance(value, bytes):
-            return value
-        return json.dumps(value, ensure_ascii=False).encode()
+    def serialize(self, topic, headers, data):
+        if data is None or isinstance(data, bytes):
+            return data
+        return json.dumps(data, ensure_ascii=False).encode()
 
 
-def json_producer(broker: str, client_id: str = "spillover") -> KafkaProducer:
+def json_producer(broker: str, client_id: str = "spillover", **overrides: Any) -> KafkaProducer:
     """A producer that never drops quietly: acks from all replicas, retries, ordered per key."""
-    return KafkaProducer(
+    return KafkaProducer(**overrides,
         bootstrap_servers=broker,
         api_version=API_VERSION,
         client_id=client_id,

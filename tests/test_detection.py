@@ -124,3 +124,19 @@ def test_state_survives_a_json_round_trip():
     for p in posts[half:]:
         events.extend(detector.observe(states, p))
     assert [e.to_dict() for e in events] == [e.to_dict() for e in run(posts)[0]]
+
+
+def test_deletion_notices_count_as_deletions_not_as_more_complaints():
+    fb, tw = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3)
+    base = by_time(background() + fb + tw)
+    # The brand deletes five Facebook complaints; the connector re-emits them, hours later.
+    notices = [post(p.post.id, "facebook", p.event_time, "negative", deleted=True) for p in fb[-5:]]
+    arrival = lambda p: p.event_time + (HOUR if p.post.deleted else 0)
+    events, _ = run(sorted(base + notices, key=arrival))
+    quiet_events, _ = run(base)
+    volume = lambda evs: [(e.status, e.detected_at, [(p.platform, p.posts, p.negative_posts) for p in e.platforms])
+                          for e in evs]
+    assert volume(events) == volume(quiet_events)  # no extra volume, same decisions
+    last = events[-1]
+    assert last.response["deleted_posts"] == 5
+    assert next(p for p in last.platforms if p.platform == "facebook").deleted_posts == 5

@@ -36,14 +36,25 @@ def ingest(state: dict[str, Any], post: EnrichedPost, cfg: DetectorConfig) -> No
     plat = state["platforms"].setdefault(post.post.platform, new_platform(b))
     plat["first"] = min(plat["first"], b)
     row = plat["buckets"].setdefault(str(b), new_row())
+    if post.post.deleted:
+        # Connectors re-emit a post the brand's page no longer shows: a deletion, not more volume.
+        row[DELETED] += 1
+        _credit_deletion(state, post.post.platform, ts)
+        return
     row[TOTAL] += 1
     row[REPLIES] += bool(post.post.is_brand_reply)
-    row[DELETED] += bool(post.post.deleted)
     if is_negative(post, cfg):
         row[NEG] += 1
         row[REACH] += max(0, post.post.author_followers or 0)
         row[FIRST_NEG] = ts if row[FIRST_NEG] is None else min(row[FIRST_NEG], ts)
         _add_detail(state, b, post, ts)
+
+
+def _credit_deletion(state: dict[str, Any], platform: str, ts: float) -> None:
+    """Notices arrive after their bucket was counted: credit the open incident directly."""
+    rec = (state["incident"] or {}).get("platforms", {}).get(platform)
+    if rec and ts >= rec["onset"]:
+        rec["counts"][4] += 1
 
 
 def _add_detail(state: dict[str, Any], b: int, post: EnrichedPost, ts: float) -> None:

@@ -86,6 +86,7 @@ class Generator:
         for post in posts:  # blog posts are often picked up hours after they were written
             delay = self.rng.uniform(1, 5) * HOUR if post["platform"] == "blog" and self.rng.random() < 0.5 else 0
             post["_arrival"] = to_epoch(post["created_at"]) + delay
+        posts.extend(_deletion_notices(posts))
         posts.sort(key=lambda p: (p["_arrival"], p["id"]))
         for post in posts:
             del post["_arrival"]
@@ -147,7 +148,8 @@ class Generator:
         text = self._styled(platform, core, plan.brand)
         post = self._post(plan.brand, platform, ts, text, followers_scale=3.0)
         if platform == "facebook" and self.rng.random() < 0.08:
-            post["deleted"] = True
+            # The brand deletes it; the connector notices at a later poll and re-emits it.
+            post["_deleted_after"] = self.rng.uniform(0.5, 3) * HOUR
         return post
 
     def _styled(self, platform: str, core: str, brand: str) -> str:
@@ -189,6 +191,15 @@ class Generator:
         if self.rng.random() >= 0.1:
             post["brand"] = brand
         return post
+
+
+def _deletion_notices(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    notices = []
+    for post in posts:
+        after = post.pop("_deleted_after", None)
+        if after is not None:
+            notices.append({**post, "deleted": True, "_arrival": post["_arrival"] + after})
+    return notices
 
 
 def _handle(brand: str) -> str:

@@ -63,27 +63,31 @@ def resolve_binary() -> str:
 class EmbeddedBroker:
     """Start Tansu on a loopback port, wait until it speaks Kafka, stop it cleanly."""
 
-    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: Path | None = None):
+    def __init__(self, port: int = 0, host: str = "127.0.0.1", log_path: Path | None = None,
+                 advertised_port: int = 0):
         self.host = host
         self.port = port or free_port(host)
+        # Clients are sent to this port after bootstrap; another one puts a proxy in between.
+        self.advertised_port = advertised_port or self.port
         self._log_path = log_path
         self._proc: subprocess.Popen | None = None
         self._log_file = None
 
     @property
     def bootstrap(self) -> str:
-        return f"{self.host}:{self.port}"
+        return f"{self.host}:{self.advertised_port}"
 
     def start(self, timeout: float = 30.0) -> str:
         if port_in_use(self.host, self.port):
             raise BrokerError(f"port {self.port} on {self.host} is already in use; pick another with --port")
         binary = resolve_binary()
         url = f"tcp://{self.host}:{self.port}"
+        advertised = f"tcp://{self.host}:{self.advertised_port}"
         if self._log_path is None:
             self._log_path = Path(tempfile.mkstemp(prefix="spillover-broker-", suffix=".log")[1])
         self._log_file = open(self._log_path, "wb")
         self._proc = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", url,
+            [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
              "--storage-engine", "memory://tansu/"],
             stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order

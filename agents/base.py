@@ -51,7 +51,8 @@ class Poll:
 
 
 class Connector(ABC):
-    platform: str = ""
+    name: str = ""       # the command's name: facebook, twitter, rss, ...
+    platform: str = ""   # what its posts say in `platform`
 
     @abstractmethod
     def poll(self, target: Target, cursor: Any) -> Poll:
@@ -68,11 +69,11 @@ class PollReport:
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def line(self, platform: str) -> str:
+    def line(self, connector: str) -> str:
         brand = f" ({self.target.brand})" if self.target.brand else ""
         if self.error:
-            return f"{platform} {self.target.kind} {self.target.value}{brand}: poll failed: {self.error}"
-        return (f"{platform} {self.target.kind} {self.target.value}{brand}: fetched {self.fetched}, "
+            return f"{connector} {self.target.kind} {self.target.value}{brand}: poll failed: {self.error}"
+        return (f"{connector} {self.target.kind} {self.target.value}{brand}: fetched {self.fetched}, "
                 f"published {self.published} new, {self.deleted} deleted, {self.skipped} skipped")
 
 
@@ -80,7 +81,7 @@ class Runner:
     def __init__(self, connector: Connector, targets: list[Target], store: CheckpointStore,
                  publisher: Publisher, metrics: ConnectorMetrics, interval_s: float = 60.0):
         if not targets:
-            raise ValueError(f"no {connector.platform} targets: add them to the watchlist or pass one on the command line")
+            raise ValueError(f"no {connector.name} targets: add them to the watchlist or pass one on the command line")
         self.connector, self.targets = connector, targets
         self.store, self.publisher, self.metrics = store, publisher, metrics
         self.interval_s = interval_s
@@ -88,7 +89,7 @@ class Runner:
     def poll_once(self) -> list[PollReport]:
         reports = [self._poll_target(t) for t in self.targets]
         for report in reports:
-            (log.error if report.error else log.info)("%s", report.line(self.connector.platform))
+            (log.error if report.error else log.info)("%s", report.line(self.connector.name))
         return reports
 
     def run(self, once: bool = False, stop: threading.Event | None = None) -> None:
@@ -102,7 +103,7 @@ class Runner:
 
     def _poll_target(self, target: Target) -> PollReport:
         report = PollReport(target)
-        labels = (self.connector.platform, target.key)
+        labels = (self.connector.name, target.key)
         try:
             poll = self.connector.poll(target, self.store.cursor(target.key))
         except ApiError as exc:

@@ -52,6 +52,7 @@ def _regain_minutes(usage: str) -> Iterator[float]:
 
 
 class FacebookConnector(Connector):
+    name = "facebook"
     platform = "facebook"
 
     def __init__(self, client: HttpClient, token: str, lookback_s: float = 2 * 86400, page_size: int = 100):

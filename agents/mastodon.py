@@ -19,6 +19,7 @@ MAX_PAGES = 25
 
 
 class MastodonConnector(Connector):
+    name = "mastodon"
     platform = "mastodon"
 
     def __init__(self, client: HttpClient, api_base: str, page_size: int = 40):

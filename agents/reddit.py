@@ -20,6 +20,7 @@ MAX_PAGES = 10  # 1,000 posts: Reddit lists no further back anyway
 
 
 class RedditConnector(Connector):
+    name = "reddit"
     platform = "reddit"
 
     def __init__(self, client: HttpClient, page_size: int = 100):

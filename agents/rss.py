@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class RssConnector(Connector):
+    name = "rss"
     platform = "blog"
 
     def __init__(self, client: HttpClient):

@@ -22,6 +22,7 @@ USER_FIELDS = "username,name,public_metrics"
 
 
 class TwitterConnector(Connector):
+    name = "twitter"
     platform = "twitter"
 
     def __init__(self, client: HttpClient, backfill_s: float = 3600, page_size: int = 100):

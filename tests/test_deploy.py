@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 
+from spillover.agents.metrics import ConnectorMetrics
 from spillover.metrics import PipelineMetrics
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -13,7 +14,8 @@ METRIC = re.compile(r"\bspillover_[a-z_]+")
 
 def exported_names() -> set[str]:
     names = set()
-    for family in PipelineMetrics().registry.collect():
+    families = [*PipelineMetrics().registry.collect(), *ConnectorMetrics().registry.collect()]
+    for family in families:
         names.update(sample.name for sample in family.samples)
         names.update(f"{family.name}{suffix}" for suffix in ("_total", "_bucket", "_sum", "_count", ""))
     return names

@@ -34,7 +34,10 @@ class Watchlist:
     def load(cls, path: str | Path | None) -> "Watchlist":
         if not path:
             return cls()
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return cls.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}, str(path))
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "watchlist") -> "Watchlist":
         entries = data.get("brands", []) if isinstance(data, dict) else []
         brands = []
         for entry in entries:

@@ -5,6 +5,7 @@ and a ground-truth file of what was planted, so detection can be scored.
 """
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import asdict, dataclass, field
@@ -68,6 +69,68 @@ SAMPLE_PLANS = (
 )
 
 
+INCIDENT_PLATFORMS = ("facebook", "twitter", "reddit", "blog")
+GAP_H = {"fast": (0.08, 0.33), "normal": (0.5, 3.0), "slow": (8.0, 20.0)}
+# Extra negatives as a multiple of the usual negative volume, and at least this many posts.
+STRENGTH = {"weak": (2.0, 6), "normal": (5.0, 10), "strong": (12.0, 18)}
+
+
+def random_plans(seed: int, days: float) -> tuple[Plan, ...]:
+    """The regression suite's plans: incidents of every shape, and the decoys that must stay quiet."""
+    rng = random.Random(seed * 7919)
+    plans, busy = [], {}
+    for brand in BRAND_VOLUME:
+        if rng.random() < 0.85:
+            plan = _random_incident(rng, seed, brand, days)
+            plans.append(plan)
+            busy[brand] = (plan.legs[0].start_h - 12, max(l.start_h + l.duration_h for l in plan.legs) + 18)
+    for kind in ("decoy_single_platform", "decoy_happy_spike", "decoy_two_grievances"):
+        plans.append(_random_decoy(rng, seed, kind, days, busy))
+    return tuple(plans)
+
+
+def _random_incident(rng: random.Random, seed: int, brand: str, days: float) -> Plan:
+    grievance = rng.choice(sorted(V.BRANDS[brand]["grievances"]))
+    path = rng.sample(INCIDENT_PLATFORMS, rng.choice((2, 2, 3, 3, 4)))
+    speed, strength = rng.choice(sorted(GAP_H)), rng.choice(sorted(STRENGTH))
+    t, legs = rng.uniform(28, max(30, days * 24 - 30)), []
+    for i, platform in enumerate(path):
+        t += rng.uniform(*GAP_H[speed]) if i else 0
+        duration = rng.uniform(2, 4) * (1.5 if platform == "blog" else 1)
+        legs.append(Leg(platform, t, _leg_posts(brand, platform, strength, duration), duration))
+    return Plan(f"s{seed}-{_slug(brand)}-{grievance}-{speed}-{strength}", brand, "incident", grievance, tuple(legs))
+
+
+def _leg_posts(brand: str, platform: str, strength: str, duration_h: float) -> int:
+    usual = PLATFORM_RATE[platform] * BRAND_VOLUME[brand] * MOOD[0][1] * duration_h
+    multiple, floor = STRENGTH[strength]
+    return max(floor, round(multiple * usual))
+
+
+def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: dict) -> Plan:
+    while True:
+        brand, start = rng.choice(sorted(BRAND_VOLUME)), rng.uniform(28, days * 24 - 8)
+        lo, hi = busy.get(brand, (0, 0))
+        if not lo - 6 <= start <= hi + 6:
+            break
+    platforms = rng.sample(INCIDENT_PLATFORMS[:3], 3)
+    grievances = sorted(V.BRANDS[brand]["grievances"])
+    if kind == "decoy_single_platform":
+        legs = (Leg(platforms[0], start, _leg_posts(brand, platforms[0], "strong", 3), 3),)
+        grievance = rng.choice(grievances)
+    elif kind == "decoy_happy_spike":
+        legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(brand, p, "normal", 4), 4) for i, p in enumerate(platforms))
+        grievance = "launch"
+    else:  # two unrelated grievances of one brand at once, each on its own platform
+        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3), 3) for i, p in enumerate(platforms[:2]))
+        grievance = "+".join(grievances[:2])
+    return Plan(f"s{seed}-{_slug(brand)}-{kind}", brand, kind, grievance, legs)
+
+
+def _slug(brand: str) -> str:
+    return brand.split()[0].lower()
+
+
 class Generator:
     def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS):
         self.rng = random.Random(seed)
@@ -120,6 +183,10 @@ class Generator:
         return "neutral"
 
     def _chatter(self, brand: str, mood: str) -> str:
+        if mood == "negative" and self.rng.random() < 0.25:
+            # Steady background complaining about the very topics that can later blow up.
+            grievance = self.rng.choice(sorted(V.BRANDS[brand]["grievances"]))
+            return self._fill(self.rng.choice(V.BRANDS[brand]["grievances"][grievance]), brand)
         pool = {"negative": V.NEGATIVE_CHATTER, "neutral": V.NEUTRAL_CHATTER, "positive": V.POSITIVE_CHATTER}[mood]
         return self._fill(self.rng.choice(pool), brand)
 
@@ -225,7 +292,14 @@ def watchlist_yaml() -> dict[str, Any]:
     ]}
 
 
-def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0):
+def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0,
+             plans: tuple[Plan, ...] = SAMPLE_PLANS):
     """Posts (arrival order) and the planted truth for one seeded scenario."""
-    posts, truth = Generator(seed, start, days).run()
+    posts, truth = Generator(seed, start, days, plans).run()
     return posts, [asdict(t) for t in truth]
+
+
+def suite_scenario(seed: int, days: float = 4.0, start: str = "2026-03-02T00:00:00Z"):
+    """One scenario of the regression suite, as (lines, truth)."""
+    posts, truth = generate(seed, start, days, random_plans(seed, days))
+    return [json.dumps(p, ensure_ascii=False).encode() for p in posts], truth

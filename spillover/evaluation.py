@@ -1,0 +1,120 @@
+"""Scoring detectors against the ground truth of generated scenarios (`spillover evaluate`).
+
+A reported incident matches a planted one when it is about the same brand and its evidence
+holds at least `MIN_OVERLAP` of the planted posts. Delay is measured from the planted take-off
+on the grievance's second platform to the incident's first event, in event time.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from .records import IncidentEvent
+from .timeutil import to_epoch
+
+MIN_OVERLAP = 3
+
+
+@dataclass
+class Score:
+    planted: int = 0
+    found: int = 0
+    reported: int = 0
+    true_reported: int = 0
+    decoys: int = 0
+    decoys_raised: int = 0
+    delays_min: list[float] = field(default_factory=list)
+    paths_right: int = 0
+    evidence: int = 0
+    evidence_planted: int = 0
+    planted_posts: int = 0
+    planted_in_evidence: int = 0
+
+    def add(self, other: "Score") -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def summary(self) -> dict[str, Any]:
+        ratio = lambda a, b: round(a / b, 3) if b else None
+        return {
+            "recall": ratio(self.found, self.planted), "precision": ratio(self.true_reported, self.reported),
+            "planted": self.planted, "found": self.found, "reported": self.reported,
+            "decoys_raised": self.decoys_raised, "decoys": self.decoys,
+            "median_delay_min": round(statistics.median(self.delays_min), 1) if self.delays_min else None,
+            "worst_delay_min": round(max(self.delays_min), 1) if self.delays_min else None,
+            "path_right": ratio(self.paths_right, self.found),
+            "evidence_precision": ratio(self.evidence_planted, self.evidence),
+            "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
+        }
+
+
+def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score:
+    incidents: dict[str, list[IncidentEvent]] = defaultdict(list)
+    for event in events:
+        incidents[event.incident_id].append(event)
+    planted = [t for t in truth if t["kind"] == "incident"]
+    decoys = [t for t in truth if t["kind"] != "incident"]
+    s = Score(planted=len(planted), decoys=len(decoys), reported=len(incidents))
+    matches = {iid: _match(evs, truth) for iid, evs in incidents.items()}
+    s.true_reported = sum(1 for m in matches.values() if m and m["kind"] == "incident")
+    s.decoys_raised = len({m["id"] for m in matches.values() if m and m["kind"] != "incident"})
+    for p in planted:
+        ids = set(p["post_ids"])
+        s.planted_posts += len(ids)
+        mine = [evs for iid, evs in incidents.items() if matches[iid] is p]
+        if not mine:
+            continue
+        s.found += 1
+        first = min(mine, key=lambda evs: to_epoch(evs[0].detected_at))
+        takeoff = sorted(to_epoch(t) for t in p["onsets"].values())[1]
+        s.delays_min.append((to_epoch(first[0].detected_at) - takeoff) / 60)
+        s.paths_right += first[0].path[:2] == p["path"][:2]
+        evidence = {e for evs in mine for ev in evs for e in ev.evidence}
+        s.evidence += len(evidence)
+        s.evidence_planted += len(evidence & ids)
+        s.planted_in_evidence += len(evidence & ids)
+    return s
+
+
+def _match(events: list[IncidentEvent], truth: list[dict[str, Any]]) -> dict[str, Any] | None:
+    evidence = {e for ev in events for e in ev.evidence}
+    best, overlap = None, 0
+    for t in truth:
+        if t["brand"] != events[0].brand:
+            continue
+        n = len(evidence & set(t["post_ids"]))
+        if n >= MIN_OVERLAP and n > overlap:
+            best, overlap = t, n
+    return best
+
+
+class CachedModel:
+    """Generated scenarios repeat texts: predict each distinct text once."""
+
+    def __init__(self, model):
+        self._model, self._cache = model, {}
+        self.name = model.name
+
+    def predict(self, texts: list[str]) -> list:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, prediction in zip(missing, self._model.predict(missing)):
+                self._cache[text] = prediction
+        return [self._cache[t] for t in texts]
+
+
+def evaluate(scenarios: Iterable[tuple[list[bytes], list[dict]]], model, detectors: dict[str, Callable[[], Any]],
+             watchlist, on_progress: Callable[[int], None] = lambda n: None) -> dict[str, Score]:
+    """Run each detector over each scenario (same enrichment), and add up their scores."""
+    from .replay import run_replay
+
+    cached, totals = CachedModel(model), {name: Score() for name in detectors}
+    for lines, truth in scenarios:
+        for name, make in detectors.items():
+            events: list[IncidentEvent] = []
+            run_replay(lines, cached, make(), watchlist, events.append)
+            totals[name].add(score(truth, events))
+        on_progress(1)
+    return totals

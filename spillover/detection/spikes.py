@@ -56,7 +56,8 @@ def onset(plat: dict[str, Any], b: int, expected_per_bucket: float, cfg: Detecto
     is where the final positive run of that sum started. Sparse but steady excess (one extra
     complaint per bucket on a quiet platform) counts; ordinary noise on a busy one does not.
     """
-    reference = expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket)
+    # At least half a complaint per bucket: one stray post on a quiet platform fades in two.
+    reference = max(0.5, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
     total, start = 0.0, None
     for bucket in range(b - 2 * cfg.window + 1, b + 1):
         row = plat["buckets"].get(str(bucket))

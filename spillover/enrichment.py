@@ -1,6 +1,7 @@
 """Raw bytes in, EnrichedPost (or a reasoned rejection) out. Used by the worker and `replay`."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -32,7 +33,7 @@ def parse(key: bytes | None, value: bytes | None, watchlist: Watchlist) -> RawPo
             brand = watchlist.resolve(post.text)
             if brand is None:
                 raise ValidationError("unknown_brand", "post has no brand and names no watched brand")
-            post = RawPost(**{**post.__dict__, "brand": brand})
+            post = dataclasses.replace(post, brand=brand)
         return post
     except ValidationError as exc:
         return Rejection(key, value, exc.code, str(exc))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any, Mapping
 
 from .timeutil import parse_rfc3339
@@ -92,7 +93,7 @@ class RawPost:
     deleted: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def event_time(self) -> float:
         return parse_rfc3339(self.created_at).timestamp()
 

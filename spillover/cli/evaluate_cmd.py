@@ -24,6 +24,8 @@ def register(sub) -> None:
     p.add_argument("--days", type=float, default=4.0, help="days per scenario (default 4)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--model", help="model name (default: the shipped model)")
+    p.add_argument("--throughput", action="store_true",
+                   help="instead: enriched posts per second through the detector alone, on one core")
     p.set_defaults(run=run)
 
 
@@ -38,7 +40,7 @@ def parse_seeds(text: str) -> list[int]:
 def run(args) -> int:
     from ..detection import Detector
     from ..detection.baseline import HourlyBaseline
-    from ..evaluation import evaluate
+    from ..evaluation import detector_throughput, evaluate
     from ..models.pipeline import SentimentModel
     from ..scenarios.generator import suite_scenario, watchlist_yaml
     from ..watchlist import Watchlist
@@ -51,6 +53,11 @@ def run(args) -> int:
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks),
                  "hourly baseline": HourlyBaseline}
     scenarios = (suite_scenario(seed, args.days) for seed in seeds)
+    if args.throughput:
+        result = detector_throughput(scenarios, model, detectors["spillover"], watchlist)
+        print(json.dumps(result) if args.json else
+              f"detector alone: {result['posts_per_second']} posts/s ({result['posts']} posts in {result['seconds']} s)")
+        return 0
     with tqdm(total=len(seeds), desc="evaluate", unit="scenario", file=sys.stderr, disable=args.json) as bar:
         scores = evaluate(scenarios, model, detectors, watchlist, bar.update)
     results = {name: s.summary() for name, s in scores.items()}

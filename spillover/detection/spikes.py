@@ -56,8 +56,9 @@ def onset(plat: dict[str, Any], b: int, expected_per_bucket: float, cfg: Detecto
     is where the final positive run of that sum started. Sparse but steady excess (one extra
     complaint per bucket on a quiet platform) counts; ordinary noise on a busy one does not.
     """
-    # At least half a complaint per bucket: one stray post on a quiet platform fades in two.
-    reference = max(0.5, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
+    # At least a quarter complaint per bucket: one stray post on a quiet platform fades within
+    # four buckets, while one extra complaint every other bucket still adds up.
+    reference = max(0.25, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
     total, start = 0.0, None
     for bucket in range(b - 2 * cfg.window + 1, b + 1):
         row = plat["buckets"].get(str(bucket))

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..records import EnrichedPost
 from .config import DetectorConfig
-from .state import DELETED, FIRST_NEG, FLAGGED, NEG, REACH, REPLIES, TOTAL, new_platform, new_row
+from .state import COUNTED, DELETED, FIRST_NEG, FLAGGED, NEG, REACH, REPLIES, TOTAL, new_platform, new_row
 from .terms import merge_terms, post_terms
 
 DETAIL_IDS_PER_BUCKET = 40
@@ -43,7 +43,11 @@ def ingest(state: dict[str, Any], post: EnrichedPost, cfg: DetectorConfig) -> No
         return
     row[TOTAL] += 1
     row[REPLIES] += bool(post.post.is_brand_reply)
-    if is_negative(post, cfg):
+    negative = is_negative(post, cfg)
+    if row[COUNTED] == 1:  # a late post into a bucket already in the baseline sums
+        plat["hist"]["total"] += 1
+        plat["hist"]["neg"] += negative
+    if negative:
         row[NEG] += 1
         row[REACH] += max(0, post.post.author_followers or 0)
         row[FIRST_NEG] = ts if row[FIRST_NEG] is None else min(row[FIRST_NEG], ts)
@@ -105,15 +109,12 @@ def baseline(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Baseline:
 
     Buckets that were part of a spike are left out, so a long incident does not teach the
     baseline that crisis is normal. Priors keep new or quiet streams from alarming on noise.
+    The sums are kept up to date as buckets enter and leave the history, not recounted.
     """
+    hist = _history_at(plat, b, cfg)
     start, end = max(plat["first"], b - cfg.history), b - cfg.window
-    span, total, neg = max(0, end - start + 1), 0, 0
-    for _, row in rows(plat, start, end):
-        if row[FLAGGED]:
-            span -= 1
-            continue
-        total += row[TOTAL]
-        neg += row[NEG]
+    span = max(0, end - start + 1 - hist["flagged"])
+    total, neg = hist["total"], hist["neg"]
     mean_window = total / span * cfg.window if span else 0.0
     return Baseline(
         per_bucket=(neg + cfg.prior_per_bucket * cfg.prior_buckets) / (span + cfg.prior_buckets),
@@ -121,6 +122,53 @@ def baseline(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Baseline:
         share=neg / total if total >= 20 else cfg.min_negative_share / 2,
         hours=span * cfg.bucket_s / 3600,
     )
+
+
+def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, int]:
+    """The running sums over [b - history, b - window], moved forward one bucket at a time."""
+    hist = plat.get("hist")
+    if hist is None or not hist["b"] < b <= hist["b"] + 1:
+        hist = plat["hist"] = _rebuild(plat, b, cfg)
+    elif hist["b"] < b:
+        _enter(plat, hist, b - cfg.window)
+        _leave(plat, hist, b - cfg.window - cfg.history - 1)
+        hist["b"] = b
+    return hist
+
+
+def _enter(plat: dict, hist: dict, bucket: int) -> None:
+    row = plat["buckets"].get(str(bucket))
+    if row is None or bucket < plat["first"]:
+        return
+    if row[FLAGGED]:
+        row[COUNTED] = 2
+        hist["flagged"] += 1
+    else:
+        row[COUNTED] = 1
+        hist["total"] += row[TOTAL]
+        hist["neg"] += row[NEG]
+
+
+def _leave(plat: dict, hist: dict, bucket: int) -> None:
+    row = plat["buckets"].get(str(bucket))
+    if row is None:
+        return
+    if row[COUNTED] == 1:
+        hist["total"] -= row[TOTAL]
+        hist["neg"] -= row[NEG]
+    elif row[COUNTED] == 2:
+        hist["flagged"] -= 1
+    row[COUNTED] = 0
+
+
+def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, int]:
+    """Sums from scratch: at the first evaluation, or after a jump over a long silence."""
+    hist = {"b": b, "total": 0, "neg": 0, "flagged": 0}
+    for _, row in rows(plat, b - cfg.window - cfg.history - 2 * cfg.window, b):
+        row[COUNTED] = 0
+    for bucket, _ in list(rows(plat, max(plat["first"], b - cfg.history), b - cfg.window)):
+        _enter(plat, hist, bucket)
+    return hist
 
 
 def _daily_shape(plat: dict[str, Any], b: int, start: int, mean_window: float, cfg: DetectorConfig) -> float:

@@ -1,0 +1,45 @@
+"""The scoring behind `spillover evaluate`: a wrong score would mislead every tuning decision."""
+from spillover.evaluation import score
+from spillover.records import IncidentEvent, PlatformActivity
+
+PLANTED = {"id": "p1", "brand": "Acme", "kind": "incident", "path": ["facebook", "twitter"],
+           "onsets": {"facebook": "2026-03-03T09:00:00Z", "twitter": "2026-03-03T11:00:00Z"},
+           "post_ids": [f"facebook:{i}" for i in range(10)] + [f"twitter:{i}" for i in range(10)]}
+DECOY = {"id": "d1", "brand": "Acme", "kind": "decoy_two_grievances", "path": ["reddit", "facebook"],
+         "onsets": {"reddit": "2026-03-04T09:00:00Z", "facebook": "2026-03-04T09:15:00Z"},
+         "post_ids": [f"reddit:{i}" for i in range(8)]}
+
+
+def event(iid, status, detected, path, evidence, brand="Acme"):
+    return IncidentEvent(iid, brand, status, path, [PlatformActivity(p, detected, 1, 1) for p in path],
+                         detected, evidence)
+
+
+def test_a_found_incident_scores_its_delay_path_and_evidence():
+    events = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                    ["facebook:1", "facebook:2", "twitter:3", "twitter:noise"]),
+              event("i1", "updated", "2026-03-03T12:30:00Z", ["facebook", "twitter"], ["twitter:4"])]
+    s = score([PLANTED, DECOY], events).summary()
+    assert (s["recall"], s["precision"], s["decoys_raised"]) == (1.0, 1.0, 0)
+    assert s["median_delay_min"] == 30.0 and s["path_right"] == 1.0
+    assert s["evidence_precision"] == 0.8  # 4 of 5 distinct evidence ids were planted
+    assert s["planted_posts_in_evidence"] == 0.2
+
+
+def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():
+    events = [event("i2", "opened", "2026-03-04T10:00:00Z", ["reddit", "facebook"],
+                    ["reddit:1", "reddit:2", "reddit:3"]),
+              event("i3", "opened", "2026-03-03T13:00:00Z", ["twitter", "facebook"],
+                    ["twitter:1", "twitter:2", "facebook:9"])]
+    s = score([PLANTED, DECOY], events).summary()
+    assert s["decoys_raised"] == 1 and s["precision"] == 0.5
+    assert s["recall"] == 1.0 and s["path_right"] == 0.0 and s["median_delay_min"] == 120.0
+    assert score([PLANTED], []).summary()["recall"] == 0.0
+
+
+def test_evidence_about_another_brand_or_too_thin_does_not_match():
+    other = [event("i4", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                   ["facebook:1", "facebook:2", "twitter:3"], brand="Other")]
+    thin = [event("i5", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"], ["facebook:1", "x", "y"])]
+    assert score([PLANTED], other).summary()["recall"] == 0.0
+    assert score([PLANTED], thin).summary()["precision"] == 0.0

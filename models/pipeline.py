@@ -30,12 +30,16 @@ class SentimentModel:
         self.settings = settings
         self.name = settings.name
         self.device = settings.device
-        mapping = label_mapping(network.config.id2label, settings.label_map)
+        mapping = self._mapping = label_mapping(network.config.id2label, settings.label_map)
         # Sum the model's classes into ours (a 5-star model has two negative classes).
         self._projection = torch.zeros(len(mapping), len(LABELS))
         for index, label in enumerate(mapping):
             self._projection[index, LABELS.index(label)] = 1.0
         self.last_batch_sizes: list[int] = []
+
+    def label_names(self) -> list[str]:
+        """Our label for each of the network's outputs."""
+        return list(self._mapping)
 
     @classmethod
     def load(cls, settings: ModelSettings) -> "SentimentModel":
@@ -64,9 +68,11 @@ class SentimentModel:
         probs = out.logits.float().softmax(-1).cpu() @ self._projection
         mask = enc["attention_mask"].unsqueeze(-1).to(out.hidden_states[-1].dtype)
         pooled = (out.hidden_states[-1] * mask).sum(1) / mask.sum(1).clamp(min=1)
-        embeddings = torch.nn.functional.normalize(pooled.float(), dim=-1).cpu()
+        # Four decimals: what travels on posts.enriched, so replay and stream see the same vectors.
+        embeddings = torch.nn.functional.normalize(pooled.float(), dim=-1).cpu().double().numpy().round(4)
         return [
-            Prediction(LABELS[int(p.argmax())], dict(zip(LABELS, map(float, p))), tuple(map(float, e)))
+            Prediction(LABELS[int(p.argmax())], {label: round(float(x), 4) for label, x in zip(LABELS, p)},
+                       tuple(e.tolist()))
             for p, e in zip(probs, embeddings)
         ]
 

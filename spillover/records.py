@@ -62,8 +62,9 @@ def _check_values(obj: Mapping[str, Any]) -> None:
     if not obj["id"].strip():
         raise ValidationError("bad_value", "field 'id' is empty")
     platform = obj["platform"]
-    if not platform or platform != platform.lower() or not platform.replace("_", "").isalnum():
-        raise ValidationError("bad_value", f"platform {platform!r} must be a lower-case name")
+    if (not platform or platform != platform.lower() or not platform.replace("_", "").isalnum()
+            or not platform[0].isalpha()):
+        raise ValidationError("bad_value", f"platform {platform!r} must be a lower-case name starting with a letter")
     if len(obj["text"]) > MAX_TEXT_CHARS:
         raise ValidationError(
             "oversized", f"text has {len(obj['text'])} characters, the limit is {MAX_TEXT_CHARS}"
@@ -168,7 +169,7 @@ class EnrichedPost:
             schema_version=SCHEMA_VERSION,
         )
         if self.embedding:
-            out["embedding"] = [round(x, 4) for x in self.embedding]
+            out["embedding"] = list(self.embedding)  # already rounded by the model pipeline
         return out
 
     @classmethod

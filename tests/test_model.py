@@ -57,8 +57,8 @@ def test_any_local_hf_classifier_is_selectable_with_its_labels_mapped(tmp_path):
     pred = m.predict([text])[0]
     with torch.no_grad():
         probs = net(**tok([text], return_tensors="pt")).logits.softmax(-1)[0]
-    assert pred.scores["negative"] == pytest.approx(float(probs[0] + probs[1]), abs=1e-5)
-    assert pred.scores["neutral"] == pytest.approx(float(probs[2]), abs=1e-5)
+    assert pred.scores["negative"] == pytest.approx(float(probs[0] + probs[1]), abs=1e-4)  # 4 decimals
+    assert pred.scores["neutral"] == pytest.approx(float(probs[2]), abs=1e-4)
     assert pred.label == max(pred.scores, key=pred.scores.get)
 
 
@@ -86,3 +86,25 @@ def test_model_eval_command_prints_json(tmp_path, capsys):
     assert report["n"] == 4 and 0.0 <= report["macro_recall"] <= 1.0
     assert report["macro_recall"] >= 0.66  # the shipped model gets clear cases right
     assert sum(map(sum, report["confusion"]["matrix"])) == 4
+
+
+def test_exported_folder_loads_in_a_plain_transformers_pipeline_with_the_same_labels(tmp_path, model):
+    from transformers import pipeline
+
+    texts = ["my flight was cancelled and nobody answers the phone", "best coffee in town, thank you!",
+             "the branch opens at 10 on saturdays", "charged twice again, unbelievable",
+             "new app update is out today", "love the new design ❤️", "still waiting for my refund 😡"]
+    assert main(["model", "export", str(tmp_path / "out")]) == 0
+    classify = pipeline("text-classification", model=str(tmp_path / "out"))
+    assert [r["label"] for r in classify(texts)] == [p.label for p in model.predict(texts)]
+
+
+def test_predictions_are_rounded_as_they_travel_on_the_topic(model):
+    """Replay uses predictions directly, the stream reads them back from JSON: they must be equal."""
+    from spillover.records import EnrichedPost, RawPost, Sentiment
+
+    pred = model.predict(["they took two payments for one bill"])[0]
+    raw = RawPost.from_dict({"id": "x:1", "platform": "twitter", "text": "t", "created_at": "2026-03-02T10:00:00Z"})
+    post = EnrichedPost(raw, "Acme", Sentiment(pred.label, pred.scores), pred.embedding, "m")
+    back = EnrichedPost.from_dict(json.loads(json.dumps(post.to_dict())))
+    assert back.sentiment.scores == pred.scores and back.embedding == pred.embedding

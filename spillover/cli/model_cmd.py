@@ -8,20 +8,25 @@ from .common import add_common, settings_from
 
 
 def register(sub) -> None:
-    p = sub.add_parser("model", help="evaluate or benchmark the sentiment model")
+    p = sub.add_parser("model", help="evaluate, benchmark or export the sentiment model")
     inner = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     e = inner.add_parser("eval", help="macro recall, accuracy, per-class figures and confusion matrix")
     e.add_argument("--data", required=True, metavar="FILE", help='JSON lines of {"text", "label"}')
     b = inner.add_parser("bench", help="posts per second of the model step")
     b.add_argument("--data", metavar="FILE", help="JSON lines with a text field (default: the demo scenario)")
     b.add_argument("--posts", type=int, default=2000, help="how many posts to time (default 2000)")
-    for q in (e, b):
+    x = inner.add_parser("export", help="write the model as a standard Hugging Face folder",
+                         description="Config, tokenizer and weights that transformers.pipeline("
+                                     "'text-classification', model=DIR) loads, with the same labels as Spillover.")
+    x.add_argument("dir", metavar="DIR", help="output folder (created)")
+    for q in (e, b, x):
         add_common(q, broker=False)
         q.add_argument("--json", action="store_true", help="one JSON object on stdout")
         q.add_argument("--model", help="spillover-minilm (shipped) or a Hugging Face folder/hub id")
         q.add_argument("--device", help="torch device, e.g. cpu or cuda")
         q.add_argument("--batch", type=int, help="maximum batch size")
     e.set_defaults(run=run_eval)
+    x.set_defaults(run=run_export)
     b.set_defaults(run=run_bench)
 
 
@@ -64,4 +69,16 @@ def run_bench(args) -> int:
         print(f"{result['posts_per_second']} posts/s  ({result['posts']} posts in {result['seconds']} s, "
               f"batches up to {result['batch_size_max']}, device {result['device']}, "
               f"{result['threads']} threads)")
+    return 0
+
+
+def run_export(args) -> int:
+    import sys
+
+    from ..models.export import export
+
+    out = export(_model(args), args.dir)
+    print(f"model: exported to {out}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"dir": str(out)}))
     return 0

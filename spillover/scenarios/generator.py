@@ -19,7 +19,9 @@ HOUR = 3600.0
 SLOT = 600.0
 # Average posts per hour about a typical brand on each platform.
 PLATFORM_RATE = {"twitter": 8.0, "facebook": 3.0, "reddit": 1.2, "blog": 0.25, "news": 0.08}
-BRAND_VOLUME = {"Northwind Air": 1.4, "Fjord Mobile": 1.0, "Kettle & Crumb": 0.6}
+# How much people write about each brand, relative to a typical one.
+BRAND_VOLUME = {name: spec["volume"] for name, spec in V.BRANDS.items()}
+SAMPLE_BRANDS = ("Northwind Air", "Fjord Mobile", "Kettle & Crumb")
 MOOD = (("negative", 0.2), ("neutral", 0.45), ("positive", 0.35))
 
 
@@ -123,7 +125,7 @@ def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: d
         grievance = "launch"
     else:  # two unrelated grievances of one brand at once, each on its own platform
         legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3), 3) for i, p in enumerate(platforms[:2]))
-        grievance = "+".join(grievances[:2])
+        grievance = "+".join(rng.sample(grievances, 2))
     return Plan(f"s{seed}-{_slug(brand)}-{kind}", brand, kind, grievance, legs)
 
 
@@ -132,11 +134,13 @@ def _slug(brand: str) -> str:
 
 
 class Generator:
-    def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS):
+    def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS,
+                 brands: tuple[str, ...] = tuple(BRAND_VOLUME)):
         self.rng = random.Random(seed)
         self.t0 = to_epoch(start)
         self.days = days
         self.plans = plans
+        self.brands = brands
         self.counter = 0
 
     def run(self) -> tuple[list[dict[str, Any]], list[Planted]]:
@@ -165,7 +169,8 @@ class Generator:
     def _background(self) -> list[dict[str, Any]]:
         posts = []
         slots = int(self.days * 24 * HOUR / SLOT)
-        for brand, volume in BRAND_VOLUME.items():
+        for brand in self.brands:
+            volume = BRAND_VOLUME[brand]
             for platform, rate in PLATFORM_RATE.items():
                 for i in range(slots):
                     ts = self.t0 + i * SLOT
@@ -186,9 +191,9 @@ class Generator:
         if mood == "negative" and self.rng.random() < 0.25:
             # Steady background complaining about the very topics that can later blow up.
             grievance = self.rng.choice(sorted(V.BRANDS[brand]["grievances"]))
-            return self._fill(self.rng.choice(V.BRANDS[brand]["grievances"][grievance]), brand)
+            return self._casual(self._fill(self.rng.choice(V.BRANDS[brand]["grievances"][grievance]), brand))
         pool = {"negative": V.NEGATIVE_CHATTER, "neutral": V.NEUTRAL_CHATTER, "positive": V.POSITIVE_CHATTER}[mood]
-        return self._fill(self.rng.choice(pool), brand)
+        return self._casual(self._fill(self.rng.choice(pool), brand))
 
     # -- planted events -----------------------------------------------------------------------
     def _plant(self, plan: Plan) -> tuple[Planted, list[dict[str, Any]]]:
@@ -209,7 +214,7 @@ class Generator:
 
     def _planted_post(self, plan: Plan, platform: str, grievance: str, ts: float) -> dict[str, Any]:
         if grievance == "launch":
-            text = self._fill(self.rng.choice(V.LAUNCH), plan.brand)
+            text = self._casual(self._fill(self.rng.choice(V.LAUNCH), plan.brand))
             return self._post(plan.brand, platform, ts, text)
         core = self._fill(self.rng.choice(V.BRANDS[plan.brand]["grievances"][grievance]), plan.brand)
         text = self._styled(platform, core, plan.brand)
@@ -224,7 +229,8 @@ class Generator:
             return self._fill(self.rng.choice(V.BLOG_WRAP), brand).replace("{core}", core)
         if platform == "news":
             return self._fill(self.rng.choice(V.NEWS_WRAP), brand).replace("{core}", core)
-        text = " ".join(x for x in (self.rng.choice(V.OPENERS), core, self.rng.choice(V.CLOSERS)) if x)
+        opener = self.rng.choice(V.REPLY_OPENERS if self.rng.random() < 0.15 else V.OPENERS)
+        text = self._casual(" ".join(x for x in (opener, core, self.rng.choice(V.CLOSERS)) if x))
         return f"[rant] {text}" if platform == "reddit" and self.rng.random() < 0.3 else text
 
     def _brand_replies(self, plan: Plan, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -241,8 +247,34 @@ class Generator:
     # -- one post -----------------------------------------------------------------------------
     def _fill(self, template: str, brand: str) -> str:
         names = [brand, brand, *V.BRANDS[brand]["aliases"]]
-        things = V.BRANDS[brand]["things"]
-        return template.replace("{b}", self.rng.choice(names)).replace("{t}", self.rng.choice(things))
+        slots = {"{b}": names, "{t}": V.BRANDS[brand]["things"], "{d}": V.DURATIONS, "{who}": V.PEOPLE,
+                 "{n}": V.AMOUNTS}
+        for slot, choices in slots.items():
+            while slot in template:
+                template = template.replace(slot, self.rng.choice(choices), 1)
+        return template
+
+    def _casual(self, text: str) -> str:
+        """How people really type: lower case, shouting, a typo, a hashtag."""
+        r = self.rng.random()
+        if r < 0.2:
+            text = text.lower()
+        elif r < 0.25:
+            words = text.split()
+            k = self.rng.randrange(len(words))
+            words[k] = words[k].upper()
+            text = " ".join(words)
+        if self.rng.random() < 0.12:
+            words = text.split()
+            k = self.rng.randrange(len(words))
+            w = words[k]
+            if len(w) > 4:
+                i = self.rng.randrange(1, len(w) - 2)
+                words[k] = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+            text = " ".join(words)
+        if self.rng.random() < 0.08:
+            text += self.rng.choice([" !!", "...", " ??", " smh", " lol", " tbh"])
+        return text
 
     def _post(self, brand: str, platform: str, ts: float, text: str, followers_scale: float = 1.0) -> dict[str, Any]:
         self.counter += 1
@@ -293,13 +325,13 @@ def watchlist_yaml() -> dict[str, Any]:
 
 
 def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0,
-             plans: tuple[Plan, ...] = SAMPLE_PLANS):
+             plans: tuple[Plan, ...] = SAMPLE_PLANS, brands: tuple[str, ...] = SAMPLE_BRANDS):
     """Posts (arrival order) and the planted truth for one seeded scenario."""
-    posts, truth = Generator(seed, start, days, plans).run()
+    posts, truth = Generator(seed, start, days, plans, brands).run()
     return posts, [asdict(t) for t in truth]
 
 
 def suite_scenario(seed: int, days: float = 4.0, start: str = "2026-03-02T00:00:00Z"):
     """One scenario of the regression suite, as (lines, truth)."""
-    posts, truth = generate(seed, start, days, random_plans(seed, days))
+    posts, truth = generate(seed, start, days, random_plans(seed, days), tuple(BRAND_VOLUME))
     return [json.dumps(p, ensure_ascii=False).encode() for p in posts], truth

@@ -58,24 +58,35 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    # A post counts as negative when the model gives the class at least this probability.
+    # A post is a complaint when the model gives "negative" at least this probability.
     negative_threshold: float = 0.3
-    bucket_minutes: int = 15
-    window_buckets: int = 8
+    bucket_minutes: int = 5
+    # Spike tests scan windows from the shortest to the longest, doubling (30, 60, 120, 240).
+    min_window_minutes: int = 30
+    max_window_minutes: int = 240
     warmup_hours: float = 24.0
     baseline_hours: int = 72
-    prior_negative_per_hour: float = 1.0
+    # A grievance nobody complained about before is expected at this share of the brand's
+    # usual complaints on that platform, and at least `prior_negative_per_hour`.
+    topic_prior_share: float = 0.15
+    prior_negative_per_hour: float = 0.05
     prior_hours: float = 12.0
-    min_negative: int = 5
+    min_negative: int = 3
     min_ratio: float = 3.0
-    alpha: float = 1e-3
-    min_negative_share: float = 0.25
-    share_lift: float = 1.5
+    alpha: float = 1e-4
+    min_negative_share: float = 0.2
+    share_lift: float = 1.25
+    # Grievances: complaints are grouped by the cosine similarity of their embeddings.
+    join_similarity: float = 0.6
+    link_similarity: float = 0.85
+    merge_similarity: float = 0.85
+    pool_similarity: float = 0.8
+    max_grievances: int = 64
     link_hours: float = 24.0
     quiet_hours: float = 6.0
-    allowed_lateness_minutes: float = 10.0
+    allowed_lateness_minutes: float = 5.0
     update_growth: float = 0.5
-    evidence_per_platform: int = 20
+    evidence_per_platform: int = 50
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from ..enrichment import Model
 from ..metrics import PipelineMetrics
 from ..settings import Settings
 from ..watchlist import Watchlist
+from .codec import DetectorStateCodec
 from .detect_agent import detect_agent
 from .enrich_agent import enrich_agent
 
@@ -53,7 +54,10 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     # Keys hash like the brand keys of posts.enriched, so each brand's changelog partition is
     # the partition its posts arrive on (see BatchedStates).
     table = app.Table("detector-state", default=None, partitions=k.partitions, use_partitioner=True,
-                      schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"))
+                      schema=faust.Schema(key_type=str, key_serializer="raw",
+                                          value_serializer=DetectorStateCodec()))
+    # Faust's tables take their changelog codec from value_type, not from the schema.
+    table.value_serializer = DetectorStateCodec()
     watchlist = Watchlist.load(settings.app.watchlist)
     detector = Detector(settings.detection, watchlist.playbooks)
     # One thread: the model already uses every core, and order must be kept.

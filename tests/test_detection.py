@@ -47,6 +47,17 @@ def test_happy_spike_across_platforms_is_not_an_incident():
     assert events == []
 
 
+def test_two_unrelated_grievances_each_on_one_platform_are_not_an_incident():
+    billing = burst("facebook", 33, 30, 2)
+    outage = burst("twitter", 33.5, 60, 3, text="acme network down since morning, no signal at all", tag="o")
+    events, _ = run(by_time(background() + billing + outage))
+    assert events == []
+    # The same two bursts about one grievance are one.
+    same = burst("twitter", 33.5, 60, 3, tag="s")
+    events, _ = run(by_time(background() + billing + same))
+    assert [e.status for e in events][:1] == ["opened"] and events[0].path == ["facebook", "twitter"]
+
+
 def test_grievance_spreading_facebook_twitter_blog_opens_escalates_and_resolves():
     fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 40, 8, 2)
     events, _ = run(by_time(background() + fb + tw + blog))
@@ -62,7 +73,7 @@ def test_grievance_spreading_facebook_twitter_blog_opens_escalates_and_resolves(
     assert len(set(opened.evidence) & planted) >= 0.8 * len(opened.evidence)
     first_seen = {p.platform: p.first_seen for p in opened.platforms}
     assert first_seen["facebook"] < first_seen["twitter"]
-    assert opened.detected_at <= "2026-03-03T12:30:00Z"  # within 1.5 h of the twitter take-off
+    assert opened.detected_at <= "2026-03-03T11:30:00Z"  # within 30 minutes of the twitter take-off
     assert "charged" in opened.summary and opened.severity in ("low", "medium", "high", "critical")
 
 
@@ -89,11 +100,18 @@ def test_blog_posts_arriving_hours_late_still_join_with_their_true_onset():
 
 
 def test_memory_stays_bounded_on_a_long_run():
-    events, states = run(background(days=8, rates=(("twitter", 6.0), ("facebook", 2.0))))
-    cfg = Detector(SETTINGS).cfg
-    for plat in states["Acme"]["platforms"].values():
-        assert len(plat["buckets"]) <= cfg.history + cfg.window + 2
-    assert len(states["Acme"]["detail"]) <= cfg.detail_keep + 1
+    # Many distinct complaints: every one a grievance of its own, more than the cap allows.
+    noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")
+             for i in range(8 * 24 * 6)]
+    events, states = run(by_time(background(days=8, rates=(("twitter", 6.0), ("facebook", 2.0))) + noise))
+    cfg, state = Detector(SETTINGS).cfg, states["Acme"]
+    for plat in state["platforms"].values():
+        assert len(plat["buckets"]) <= cfg.history + cfg.longest + 2
+    assert len(state["grievances"]) <= cfg.max_grievances
+    for g in state["grievances"].values():
+        assert all(len(rows) <= cfg.history + cfg.longest + 2 for rows in g["plat"].values())
+        assert len(g["ids"]) <= cfg.link + cfg.longest + 2
+    assert len(state["pending"]) <= 2
 
 
 def test_posts_older_than_the_history_are_ignored_not_counted():
@@ -114,13 +132,13 @@ def test_brand_replies_are_not_complaints():
 
 def test_state_survives_a_json_round_trip():
     """What the Faust table does to it on recovery must not change the outcome."""
-    import json
+    from spillover.detection.state import dumps, loads
     posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
     half = len(posts) // 2
     detector, states, events = Detector(SETTINGS), {}, []
     for p in posts[:half]:
         events.extend(detector.observe(states, p))
-    states = json.loads(json.dumps(states))
+    states = {brand: loads(dumps(state)) for brand, state in states.items()}
     for p in posts[half:]:
         events.extend(detector.observe(states, p))
     assert [e.to_dict() for e in events] == [e.to_dict() for e in run(posts)[0]]

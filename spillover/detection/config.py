@@ -10,44 +10,68 @@ from ..settings import DetectionSettings
 class DetectorConfig:
     bucket_s: int
     negative_threshold: float
-    window: int            # buckets in the sliding detection window
-    history: int           # buckets of baseline history kept
+    windows: tuple[int, ...]   # scan windows, in buckets, shortest first
+    history: int               # buckets of baseline history kept
+    warmup: int                # buckets of history a platform needs before it can spike
+    topic_prior_share: float
     prior_per_bucket: float
     prior_buckets: float
     min_negative: int
-    warmup_hours: float
     min_ratio: float
-    alpha: float
+    alpha: float               # per window: the scan spends the settings' alpha over all windows
     min_negative_share: float
     share_lift: float
-    link: int              # buckets within which a second platform joins the first
-    quiet: int             # buckets without a spike before an incident resolves
+    join_similarity: float
+    link_similarity: float
+    merge_similarity: float
+    pool_similarity: float
+    max_grievances: int
+    link: int                  # buckets within which a second platform joins the first
+    quiet: int                 # buckets without a spike before an incident resolves
     lateness_s: float
     update_growth: float
     evidence_per_platform: int
-    detail_keep: int       # buckets of per-post detail kept (evidence, terms)
+
+    @property
+    def longest(self) -> int:
+        return self.windows[-1]
+
+    @property
+    def per_hour(self) -> float:
+        return 3600 / self.bucket_s
 
     @classmethod
     def from_settings(cls, s: DetectionSettings) -> "DetectorConfig":
         bucket_s = s.bucket_minutes * 60
         per_hour = 3600 / bucket_s
+        windows, w = [], max(1, s.min_window_minutes // s.bucket_minutes)
+        while w * s.bucket_minutes <= s.max_window_minutes:
+            windows.append(w)
+            w *= 2
+        if not windows:
+            raise ValueError("detection.min_window_minutes must not exceed max_window_minutes")
         return cls(
             bucket_s=bucket_s,
             negative_threshold=s.negative_threshold,
-            window=s.window_buckets,
+            windows=tuple(windows),
             history=int(s.baseline_hours * per_hour),
+            warmup=int(s.warmup_hours * per_hour),
+            topic_prior_share=s.topic_prior_share,
             prior_per_bucket=s.prior_negative_per_hour / per_hour,
             prior_buckets=s.prior_hours * per_hour,
             min_negative=s.min_negative,
-            warmup_hours=s.warmup_hours,
             min_ratio=s.min_ratio,
-            alpha=s.alpha,
+            alpha=s.alpha / len(windows),
             min_negative_share=s.min_negative_share,
             share_lift=s.share_lift,
+            join_similarity=s.join_similarity,
+            link_similarity=s.link_similarity,
+            merge_similarity=s.merge_similarity,
+            pool_similarity=s.pool_similarity,
+            max_grievances=s.max_grievances,
             link=int(s.link_hours * per_hour),
             quiet=max(1, int(s.quiet_hours * per_hour)),
             lateness_s=s.allowed_lateness_minutes * 60,
             update_growth=s.update_growth,
             evidence_per_platform=s.evidence_per_platform,
-            detail_keep=2 * s.window_buckets + int(s.allowed_lateness_minutes * 60 // bucket_s) + 1,
         )

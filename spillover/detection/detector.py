@@ -1,9 +1,12 @@
 """The detection core: plain, deterministic, event-time. Faust agents and `replay` both call it.
 
-Decisions are taken only when a bucket closes, that is when the brand's watermark (the latest
-event time seen, less the allowed lateness) passes the bucket's end. Posts that arrive out of
-order within the allowed lateness therefore give exactly the same incidents in any order,
-which is what makes a replay from a file agree with the live stream.
+A post is counted into the bucket of its `created_at`; a complaint also joins its grievance
+(grievances.py). Decisions are taken only when a bucket closes, that is when the brand's
+watermark (the latest event time seen, less the allowed lateness) passes the bucket's end:
+then the grievances that got complaints in it are tested (spikes.py) and incidents move on
+(incidents.py). Posts later than that land in their true bucket and the windows they touch
+are tested again at the next close, so a blog post read hours late still gets its true place
+in the path.
 """
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ from typing import Any, Mapping, MutableMapping
 
 from ..records import EnrichedPost, IncidentEvent
 from ..settings import DetectionSettings
+from . import grievances, spikes, traffic
 from .config import DetectorConfig
 from .incidents import decide
-from .spikes import read_platform, update_spike
 from .state import new_brand_state
-from .windows import bucket_of, ingest, prune
+from .terms import post_terms
+from .traffic import bucket_of
+from .vectors import post_vector
 
 
 class Detector:
@@ -33,6 +38,17 @@ class Detector:
             return False
         return bucket_of(post.event_time, self.cfg) < bucket_of(state["watermark"], self.cfg) - self.cfg.history
 
+    def is_complaint(self, post: EnrichedPost) -> bool:
+        """A complaint, as far as volume goes. The brand's own replies are its answer, not part of it.
+
+        A probability threshold rather than the top label: complaints told flatly ("took two
+        payments for one bill") often come out neutral by a small margin.
+        """
+        p = post.post
+        if p.is_brand_reply or p.deleted:
+            return False
+        return post.sentiment.label == "negative" or post.sentiment.negative >= self.cfg.negative_threshold
+
     def observe(self, states: MutableMapping[str, dict], post: EnrichedPost) -> list[IncidentEvent]:
         """Process a post against a store of brand states (a dict, or a Faust table)."""
         state = states.get(post.brand) or new_brand_state()
@@ -44,18 +60,34 @@ class Detector:
         """Count one enriched post of `post.brand`; return the incident events it led to."""
         if self.too_late(state, post):
             return []
-        ingest(state, post, self.cfg)
+        cfg, p = self.cfg, post.post
         ts, b = post.event_time, bucket_of(post.event_time, self.cfg)
+        complaint = self.is_complaint(post)
+        reach = max(0, p.author_followers or 0)
+        traffic.count(state, p.platform, b, complaint, reach, bool(p.is_brand_reply), bool(p.deleted), cfg)
         if state["evaluated"] is None:
             state["evaluated"] = b - 1
-        elif b <= state["evaluated"]:
-            # A decision about this bucket was already taken: look at it again at the next close.
-            late = state.setdefault("late", {})
-            late[post.post.platform] = min(late.get(post.post.platform, b), b)
+        if complaint:
+            self._file_complaint(state, post, ts, b, reach)
         if state["watermark"] is None or ts > state["watermark"]:
             state["watermark"] = ts
             return self._advance(state, post.brand)
         return []
+
+    def _file_complaint(self, state: dict[str, Any], post: EnrichedPost, ts: float, b: int, reach: int) -> None:
+        vec = post_vector(post.embedding, post.post.text, post.brand)
+        gid = grievances.assign(state, vec, b, self.cfg)
+        terms = post_terms(post.post.text, frozenset(post.brand.lower().split()))
+        grievances.record(state["grievances"][gid], post.post.platform, b, ts, post.post.id, reach, terms)
+        platform = post.post.platform
+        if b <= state["evaluated"]:
+            # Its bucket was already decided: test the windows it falls into at the next close.
+            late = state["late"].setdefault(gid, {})
+            late[platform] = min(late.get(platform, b), b)
+        else:
+            touched = state["pending"].setdefault(b, {}).setdefault(gid, [])
+            if platform not in touched:
+                touched.append(platform)
 
     def _advance(self, state: dict[str, Any], brand: str) -> list[IncidentEvent]:
         cfg = self.cfg
@@ -66,24 +98,83 @@ class Detector:
         for b in range(start, closed + 1):
             events.extend(self._evaluate(state, brand, b))
         if closed > state["evaluated"]:
+            if closed // int(cfg.per_hour) != state["evaluated"] // int(cfg.per_hour):
+                self._prune(state, closed)  # hourly: memory stays bounded, the hot path stays short
             state["evaluated"] = closed
-            prune(state, closed, cfg)
         return events
 
     def _evaluate(self, state: dict[str, Any], brand: str, b: int) -> list[IncidentEvent]:
-        self._revisit_late(state, b)
-        readings = {}
-        for platform in sorted(state["platforms"]):
-            plat = state["platforms"][platform]
-            readings[platform] = reading = read_platform(platform, plat, b, self.cfg)
-            update_spike(plat, reading, state["detail"], b, b, self.cfg)
-        return decide(state, brand, b, readings, self.cfg, self._playbooks.get(brand, {}))
+        for plat in state["platforms"].values():
+            traffic.advance(plat, b, self.cfg)
+        if b not in state["pending"] and not state["late"] and not state["incidents"]:
+            return []  # nothing new to test, nothing open to move on
+        usuals = _Usuals(state, b, self.cfg)
+        self._merge(state, b)
+        readings = self._revisit_late(state, b, usuals)
+        for gid, platforms in sorted(state["pending"].pop(b, {}).items()):
+            if gid in state["grievances"]:
+                for platform in sorted(platforms):
+                    reading = spikes.test(state, gid, platform, b, self.cfg, usuals[platform])
+                    if reading:
+                        readings.append(reading)
+        for reading in readings:
+            spikes.record(state, reading, self.cfg)
+        spiked = sorted({r.gid for r in readings})
+        if not spiked and not state["incidents"]:
+            return []
+        return decide(state, brand, b, spiked, self.cfg, self._playbooks.get(brand, {}))
 
-    def _revisit_late(self, state: dict[str, Any], now: int) -> None:
-        """Re-test the past windows that late posts fell into, so their spike keeps its onset."""
-        for platform, first in sorted(state.pop("late", {}).items()):
-            plat = state["platforms"][platform]
-            for b in range(max(first, now - self.cfg.link), min(first + self.cfg.window, now)):
-                reading = read_platform(platform, plat, b, self.cfg)
-                if reading.spiking:
-                    update_spike(plat, reading, state["detail"], b, now, self.cfg)
+    def _merge(self, state: dict[str, Any], b: int) -> None:
+        """Fold fragments of one grievance together; what was pending for them follows."""
+        touched = sorted(set(state["pending"].get(b, {})) | set(state["late"]))
+        moved = grievances.merge_similar(state, touched, self.cfg)
+        if not moved:
+            return
+        for bucket, gids in state["pending"].items():
+            state["pending"][bucket] = _redirect(gids, moved, lambda a, c: sorted(set(a) | set(c)))
+        state["late"] = _redirect(state["late"], moved,
+                                  lambda a, c: {p: min(a.get(p, x), c.get(p, x)) for p, x in {**a, **c}.items()})
+        for inc in list(state["incidents"].values()) + list(state["resolved"].values()):
+            inc["members"] = sorted({moved.get(g, g) for g in inc["members"]})
+
+    def _revisit_late(self, state: dict[str, Any], now: int, usuals: dict) -> list[spikes.Reading]:
+        """Test again the windows late complaints fell into, so their spike keeps its true onset."""
+        readings = []
+        for gid, platforms in sorted(state.pop("late", {}).items()):
+            if gid not in state["grievances"]:
+                continue
+            for platform, first in sorted(platforms.items()):
+                for b in range(max(first, now - self.cfg.link), min(first + self.cfg.longest, now + 1)):
+                    reading = spikes.test(state, gid, platform, b, self.cfg, usuals[platform])
+                    if reading:
+                        readings.append(reading)
+                        break
+        state["late"] = {}
+        return readings
+
+    def _prune(self, state: dict[str, Any], b: int) -> None:
+        for plat in state["platforms"].values():
+            traffic.prune(plat, b, self.cfg)
+        grievances.prune(state, b, self.cfg)
+        for key in [k for k in state["pending"] if k <= b]:
+            del state["pending"][key]
+
+
+class _Usuals(dict):
+    """Each platform's usual figures at bucket b, worked out when a test first needs them."""
+
+    def __init__(self, state: dict[str, Any], b: int, cfg: DetectorConfig):
+        super().__init__()
+        self._state, self._b, self._cfg = state, b, cfg
+
+    def __missing__(self, platform: str) -> traffic.Usual:
+        value = self[platform] = traffic.usual(self._state["platforms"][platform], self._b, self._cfg)
+        return value
+
+
+def _redirect(by_gid: dict[int, Any], moved: dict[int, int], combine) -> dict[int, Any]:
+    out: dict[int, Any] = {}
+    for gid, value in by_gid.items():
+        gid = moved.get(gid, gid)
+        out[gid] = combine(out[gid], value) if gid in out else value
+    return out

@@ -1,4 +1,10 @@
-"""Incident lifecycle: open on a second platform, escalate, update, resolve; one id throughout."""
+"""Incident lifecycle: one grievance, loud on a second platform after a first.
+
+Opened when spikes of the same grievance (one group of complaints, or groups whose centroids
+are at least `link_similarity` alike) stand on two platforms within `link` buckets; escalated
+when it reaches another platform; updated when its complaints grow by `update_growth` or its
+severity rises; resolved after `quiet` buckets without a spike. One id throughout.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,13 +14,13 @@ from typing import Any
 
 from ..records import IncidentEvent, PlatformActivity
 from ..timeutil import format_epoch
+from . import grievances
 from .config import DetectorConfig
-from .spikes import Reading
-from .state import DELETED, NEG, REACH, REPLIES, TOTAL
+from .state import DELETED, G_NEG, G_REACH, REPLIES, TOTAL
 from .terms import merge_terms, top_terms
-from .windows import rows
+from .traffic import bucket_of, rows
 
-INCIDENT_TERMS = 120
+LEVELS = ("low", "medium", "high", "critical")
 
 
 def incident_id(brand: str, first_platform: str, onset: float) -> str:
@@ -25,81 +31,216 @@ def incident_id(brand: str, first_platform: str, onset: float) -> str:
     return f"{slug}-{stamp}-{digest}"
 
 
-def decide(state: dict[str, Any], brand: str, b: int, readings: dict[str, Reading],
-           cfg: DetectorConfig, playbook: dict) -> list[IncidentEvent]:
-    """Move the brand's incident along after bucket b closed; return the events to emit."""
-    spikes = {p: plat["spike"] for p, plat in sorted(state["platforms"].items()) if plat["spike"]}
-    inc = state["incident"]
-    if inc is None:
-        if len(spikes) < 2 or not any(s.get("touched") == b for s in spikes.values()):
-            return []
-        inc = state["incident"] = _open(state, brand, spikes, b)
-        _join(inc, state, spikes, list(inc["path"]), b, cfg)
-        return [_event(inc, brand, "opened", b, readings, cfg, playbook)]
-    _accumulate(inc, state, spikes, b, cfg)
-    joining = [p for p in sorted(spikes, key=lambda p: (spikes[p]["onset"], p))
-               if p not in inc["path"] and spikes[p].get("touched") == b]
-    if joining:
-        inc["path"].extend(joining)
-        _join(inc, state, spikes, joining, b, cfg)
-        return [_event(inc, brand, "escalated", b, readings, cfg, playbook)]
-    if b - max(inc["last_spike"].values()) >= cfg.quiet:
-        for p in inc["path"]:
-            state["platforms"][p]["spike"] = None
-        state["incident"] = None
-        return [_event(inc, brand, "resolved", b, readings, cfg, playbook)]
-    if _grew(inc, cfg, readings):
-        return [_event(inc, brand, "updated", b, readings, cfg, playbook)]
-    return []
+def decide(state: dict[str, Any], brand: str, b: int, spiked: list[int], cfg: DetectorConfig,
+           playbook: dict) -> list[IncidentEvent]:
+    """Move the brand's incidents along after bucket b closed; return the events to emit."""
+    _expire_spikes(state, b, cfg)
+    for gid in spiked:
+        g = state["grievances"].get(gid)
+        if g is not None and g["incident"] is None:
+            _place(state, brand, gid, b, cfg)
+    events = []
+    for iid in sorted(state["incidents"]):
+        inc = state["incidents"][iid]
+        status = _progress(state, inc, b, spiked, cfg)
+        if status:
+            events.append(_event(state, inc, brand, status, b, cfg, playbook))
+        if status == "resolved":
+            _close(state, iid, b)
+    return events
 
 
-def _open(state: dict, brand: str, spikes: dict, b: int) -> dict[str, Any]:
-    path = sorted(spikes, key=lambda p: (spikes[p]["onset"], p))
-    first = spikes[path[0]]
+def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorConfig) -> None:
+    """Attach a spiking grievance to the open incident it is part of, or open one with its kin."""
+    vec = grievances.centroid(state, [gid])
+    if _reopen(state, gid, vec, cfg):
+        return
+    # Joining an open incident takes less likeness than opening one, and less again when the
+    # grievance is loud exactly where the incident already is: fragments of one storm must not
+    # page the on-call team twice.
+    platforms = set(state["grievances"][gid]["spikes"])
+    for iid, inc in sorted(state["incidents"].items()):
+        sim = grievances.similarity(vec, grievances.centroid(state, inc["members"]))
+        if sim >= cfg.pool_similarity or (sim >= cfg.join_similarity and platforms <= set(inc["onsets"])):
+            _join(state, inc, [gid])
+            return
+    group = [gid] + [other for other, g in sorted(state["grievances"].items())
+                     if other != gid and g["incident"] is None and _active(g, b, cfg)
+                     and grievances.similarity(vec, grievances.centroid(state, [other])) >= cfg.link_similarity]
+    if len({p for member in group for p in state["grievances"][member]["spikes"]}) < 2:
+        return
+    spikes = _spikes(state, group)
+    first = min(spikes, key=lambda p: (spikes[p]["onset"], p))
+    iid = incident_id(brand, first, spikes[first]["onset"])
     state["opened"] += 1
-    return {"id": incident_id(brand, path[0], first["onset"]), "opened_at": b, "path": path,
-            "platforms": {}, "last_spike": {}, "terms": {}, "neg_at_event": 0, "level_at_event": ""}
+    inc = state["incidents"][iid] = {"id": iid, "opened_at": b, "members": [], "path": [], "onsets": {},
+                                     "counts": {}, "evidence": {}, "complaints_at_event": 0,
+                                     "level_at_event": ""}
+    _join(state, inc, group)
 
 
-def _join(inc: dict, state: dict, spikes: dict, platforms: list[str], b: int, cfg: DetectorConfig) -> None:
-    """Bring a platform into the incident with everything since its first spiking window."""
-    for p in platforms:
-        spike, plat = spikes[p], state["platforms"][p]
-        counts = [0, 0, 0, 0, 0]
-        for _, row in rows(plat, spike["first_bucket"] - cfg.window + 1, b):
-            for i, col in enumerate((TOTAL, NEG, REACH, REPLIES, DELETED)):
-                counts[i] += row[col]
-        inc["platforms"][p] = {"onset": spike["onset"], "counts": counts, "peak_ratio": spike["peak_ratio"],
-                               "evidence": list(spike["evidence"])}
-        inc["last_spike"][p] = spike["last_bucket"]
-        merge_terms(inc["terms"], spike["terms"], INCIDENT_TERMS)
+def _reopen(state: dict[str, Any], gid: int, vec, cfg: DetectorConfig) -> bool:
+    """A spike on a new platform that began before the incident was called over, found late
+    (blog posts often reach us hours after they were written): the incident goes on."""
+    spikes = state["grievances"][gid]["spikes"]
+    for iid, inc in sorted(state["resolved"].items()):
+        same = gid in inc["members"] or grievances.similarity(
+            vec, grievances.centroid(state, [m for m in inc["members"] if m in state["grievances"]] or [gid])
+        ) >= cfg.link_similarity
+        if same and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"]
+                        for p, s in spikes.items()):
+            state["incidents"][iid] = state["resolved"].pop(iid)
+            inc["members"] = [m for m in inc["members"] if m in state["grievances"] and m != gid]
+            _join(state, inc, [gid])
+            return True
+    return False
 
 
-def _accumulate(inc: dict, state: dict, spikes: dict, b: int, cfg: DetectorConfig) -> None:
-    for p, rec in inc["platforms"].items():
-        row = state["platforms"][p]["buckets"].get(str(b))
-        if row:
-            for i, col in enumerate((TOTAL, NEG, REACH, REPLIES, DELETED)):
-                rec["counts"][i] += row[col]
-        spike = spikes.get(p)
-        if spike and spike.get("touched") == b:
-            inc["last_spike"][p] = spike["last_bucket"]
-            rec["peak_ratio"] = spike["peak_ratio"]
-            known = {pid for _, pid in rec["evidence"]}
-            merged = sorted(rec["evidence"] + [e for e in spike["evidence"] if e[1] not in known])
-            rec["evidence"] = merged[: cfg.evidence_per_platform]
-            merge_terms(inc["terms"], spike["terms"], INCIDENT_TERMS)
+def _join(state: dict[str, Any], inc: dict[str, Any], gids: list[int]) -> None:
+    for gid in gids:
+        state["grievances"][gid]["incident"] = inc["id"]
+        inc["members"].append(gid)
+    inc["members"].sort()
 
 
-def _grew(inc: dict, cfg: DetectorConfig, readings: dict[str, Reading]) -> bool:
-    negative = sum(rec["counts"][1] for rec in inc["platforms"].values())
-    louder = negative >= (1 + cfg.update_growth) * max(1, inc["neg_at_event"])
-    return louder and any(readings[p].spiking for p in inc["path"] if p in readings)
+def _active(g: dict[str, Any], b: int, cfg: DetectorConfig) -> bool:
+    return any(b - s["last_bucket"] <= cfg.link for s in g["spikes"].values())
 
 
-def _severity(inc: dict, velocity: float) -> tuple[str, float, dict[str, float]]:
-    peak = max((rec["peak_ratio"] for rec in inc["platforms"].values()), default=1.0)
-    reach = sum(rec["counts"][2] for rec in inc["platforms"].values())
+def _spikes(state: dict[str, Any], gids: list[int]) -> dict[str, dict[str, Any]]:
+    """Per platform, the members' spikes combined: earliest onset, latest activity, highest peak."""
+    out: dict[str, dict[str, Any]] = {}
+    for gid in gids:
+        for p, s in state["grievances"][gid]["spikes"].items():
+            o = out.get(p)
+            if o is None:
+                out[p] = dict(s)
+                continue
+            if s["onset"] < o["onset"]:
+                o["onset"], o["onset_bucket"], o["expected"] = s["onset"], s["onset_bucket"], s["expected"]
+            o["last_bucket"] = max(o["last_bucket"], s["last_bucket"])
+            o["peak_ratio"] = max(o["peak_ratio"], s["peak_ratio"])
+    return out
+
+
+def _progress(state: dict[str, Any], inc: dict[str, Any], b: int, spiked: list[int],
+              cfg: DetectorConfig) -> str | None:
+    spikes = _spikes(state, inc["members"])
+    joining = sorted((p for p in spikes if p not in inc["onsets"]), key=lambda p: (spikes[p]["onset"], p))
+    for p in spikes:
+        inc["onsets"][p] = min(inc["onsets"].get(p, spikes[p]["onset"]), spikes[p]["onset"])
+    if joining:
+        status = "escalated" if inc["path"] else "opened"
+        # The order the grievance reached the platforms: a late blog post can move one forward.
+        inc["path"] = sorted(inc["onsets"], key=lambda p: (inc["onsets"][p], p))
+        return status
+    if b - max((s["last_bucket"] for s in spikes.values()), default=b - cfg.quiet) >= cfg.quiet:
+        return "resolved"
+    if not any(gid in inc["members"] for gid in spiked):
+        return None
+    complaints = sum(_complaints(state, inc, p, b, cfg)[0] for p in inc["path"])
+    louder = complaints >= (1 + cfg.update_growth) * max(1, inc["complaints_at_event"])
+    level = _severity(state, inc, spikes, b, cfg)[0]
+    return "updated" if louder or LEVELS.index(level) > LEVELS.index(inc["level_at_event"]) else None
+
+
+def _close(state: dict[str, Any], iid: str, b: int) -> None:
+    """Resolved: its grievances are free again; the incident is remembered for `link` buckets."""
+    inc = state["incidents"].pop(iid)
+    inc["resolved_bucket"] = b
+    state["resolved"][iid] = inc
+    for gid in inc["members"]:
+        g = state["grievances"].get(gid)
+        if g is not None:
+            g["incident"], g["spikes"] = None, {}
+
+
+def _expire_spikes(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+    for iid in [i for i, inc in state["resolved"].items() if b - inc["resolved_bucket"] > cfg.link]:
+        del state["resolved"][iid]
+    for g in state["grievances"].values():
+        if g["incident"] is None and g["spikes"]:
+            for p in [p for p, s in g["spikes"].items() if b - s["last_bucket"] > cfg.link]:
+                del g["spikes"][p]
+
+
+def _complaints(state: dict[str, Any], inc: dict[str, Any], platform: str, b: int,
+                cfg: DetectorConfig) -> tuple[int, int]:
+    """(complaints, reach of the complainers) of the incident's grievances on a platform since its onset."""
+    start, n, reach = bucket_of(inc["onsets"][platform], cfg), 0, 0
+    for gid in inc["members"]:
+        for k, row in state["grievances"][gid]["plat"].get(platform, {}).items():
+            if start <= k <= b:
+                n += row[G_NEG]
+                reach += row[G_REACH]
+    return n, reach
+
+
+def _event(state: dict[str, Any], inc: dict[str, Any], brand: str, status: str, b: int,
+           cfg: DetectorConfig, playbook: dict) -> IncidentEvent:
+    spikes = _spikes(state, inc["members"])
+    platforms = [_activity(state, inc, p, spikes.get(p), b, cfg) for p in inc["path"]]
+    level, score, factors, velocity = _severity(state, inc, spikes, b, cfg)
+    inc["complaints_at_event"] = sum(p.negative_posts for p in platforms)
+    inc["level_at_event"] = level
+    terms: dict[str, int] = {}
+    for gid in inc["members"]:
+        merge_terms(terms, state["grievances"][gid]["terms"], 10_000)
+    words = top_terms(terms)
+    return IncidentEvent(
+        incident_id=inc["id"], brand=brand, status=status, path=list(inc["path"]), platforms=platforms,
+        detected_at=format_epoch((b + 1) * cfg.bucket_s),
+        evidence=[pid for p in inc["path"] for _, pid in inc["evidence"].get(p, [])],
+        severity=level, severity_score=score, severity_factors=factors,
+        summary=f"Complaints about {brand} spreading {' -> '.join(inc['path'])}"
+                + (f"; people write about: {', '.join(words)}" if words else ""),
+        velocity=velocity, reach=sum(inc["counts"][p][2] for p in inc["path"]),
+        response=_response(platforms), playbook=dict(playbook),
+        opened_at=format_epoch((inc["opened_at"] + 1) * cfg.bucket_s),
+    )
+
+
+def _activity(state: dict[str, Any], inc: dict[str, Any], p: str, spike: dict | None, b: int,
+              cfg: DetectorConfig) -> PlatformActivity:
+    """What the incident saw on one platform; counts never shrink as old buckets are pruned."""
+    start = bucket_of(inc["onsets"][p], cfg)
+    complaints, reach = _complaints(state, inc, p, b, cfg)
+    total = replies = deleted = 0
+    for _, row in rows(state["platforms"][p], start, b):
+        total, replies, deleted = total + row[TOTAL], replies + row[REPLIES], deleted + row[DELETED]
+    old = inc["counts"].get(p, [0, 0, 0, 0, 0])
+    counts = inc["counts"][p] = [max(a, c) for a, c in zip(old, (total, complaints, reach, replies, deleted))]
+    inc["evidence"][p] = _evidence(state, inc, p, start, b, cfg)
+    return PlatformActivity(
+        platform=p, first_seen=format_epoch(inc["onsets"][p]), posts=max(counts[0], counts[1]),
+        negative_posts=counts[1],
+        baseline_per_hour=round(spike["expected"] * cfg.per_hour, 3) if spike else 0.0,
+        peak_ratio=spike["peak_ratio"] if spike else 0.0, brand_replies=counts[3], deleted_posts=counts[4],
+    )
+
+
+def _evidence(state: dict[str, Any], inc: dict[str, Any], p: str, start: int, b: int,
+              cfg: DetectorConfig) -> list[list]:
+    """The earliest complaints of the grievance on the platform since its onset (and those shown before)."""
+    found = {item[1]: item[0] for item in inc["evidence"].get(p, [])}
+    for gid in inc["members"]:
+        for k, ids in state["grievances"][gid]["ids"].items():
+            if start <= k <= b:
+                for ts, pid, platform in ids:
+                    if platform == p:
+                        found.setdefault(pid, ts)
+    return sorted([ts, pid] for pid, ts in found.items())[: cfg.evidence_per_platform]
+
+
+def _severity(state: dict[str, Any], inc: dict[str, Any], spikes: dict, b: int,
+              cfg: DetectorConfig) -> tuple[str, float, dict[str, float], float]:
+    """Severity from its ingredients: how many platforms, how loud, how far it reaches, how fast."""
+    hour = int(cfg.per_hour)
+    velocity = float(sum(row[G_NEG] for gid in inc["members"]
+                         for p in inc["path"] for k, row in state["grievances"][gid]["plat"].get(p, {}).items()
+                         if b - hour < k <= b))
+    peak = max((s["peak_ratio"] for s in spikes.values()), default=1.0)
+    reach = sum(c[2] for c in inc["counts"].values())
     factors = {
         "platforms": min(1.0, (len(inc["path"]) - 1) / 3),
         "ratio": min(1.0, math.log10(max(1.0, peak)) / 2),
@@ -107,42 +248,11 @@ def _severity(inc: dict, velocity: float) -> tuple[str, float, dict[str, float]]
         "velocity": min(1.0, velocity / 100),
     }
     score = 0.35 * factors["platforms"] + 0.25 * factors["ratio"] + 0.2 * factors["reach"] + 0.2 * factors["velocity"]
-    level = "low" if score < 0.3 else "medium" if score < 0.5 else "high" if score < 0.7 else "critical"
-    return level, round(score, 3), {k: round(v, 3) for k, v in factors.items()}
+    level = LEVELS[0 if score < 0.3 else 1 if score < 0.5 else 2 if score < 0.7 else 3]
+    return level, round(score, 3), {k: round(v, 3) for k, v in factors.items()}, velocity
 
 
-def _event(inc: dict, brand: str, status: str, b: int, readings: dict[str, Reading],
-           cfg: DetectorConfig, playbook: dict) -> IncidentEvent:
-    hours = cfg.window * cfg.bucket_s / 3600
-    velocity = round(sum(readings[p].negative for p in inc["path"] if p in readings) / hours, 2)
-    level, score, factors = _severity(inc, velocity)
-    platforms = [_activity(p, inc["platforms"][p], readings.get(p), cfg) for p in inc["path"]]
-    inc["neg_at_event"] = sum(p.negative_posts for p in platforms)
-    evidence = [pid for p in inc["path"] for _, pid in inc["platforms"][p]["evidence"][: cfg.evidence_per_platform]]
-    terms = top_terms(inc["terms"])
-    return IncidentEvent(
-        incident_id=inc["id"], brand=brand, status=status, path=list(inc["path"]), platforms=platforms,
-        detected_at=format_epoch((b + 1) * cfg.bucket_s), evidence=evidence,
-        severity=level, severity_score=score, severity_factors=factors,
-        summary=f"Negative posts about {brand} spreading {' -> '.join(inc['path'])}"
-                + (f"; people write about: {', '.join(terms)}" if terms else ""),
-        velocity=velocity, reach=sum(p_["counts"][2] for p_ in inc["platforms"].values()),
-        response=_response(inc, platforms), playbook=dict(playbook),
-        opened_at=format_epoch((inc["opened_at"] + 1) * cfg.bucket_s),
-    )
-
-
-def _activity(platform: str, rec: dict, reading: Reading | None, cfg: DetectorConfig) -> PlatformActivity:
-    total, neg, _, replies, deleted = rec["counts"]
-    per_hour = 3600 / cfg.bucket_s
-    return PlatformActivity(
-        platform=platform, first_seen=format_epoch(rec["onset"]), posts=total, negative_posts=neg,
-        baseline_per_hour=round((reading.expected / cfg.window if reading else 0.0) * per_hour, 3),
-        peak_ratio=rec["peak_ratio"], brand_replies=replies, deleted_posts=deleted,
-    )
-
-
-def _response(inc: dict, platforms: list[PlatformActivity]) -> dict[str, Any]:
+def _response(platforms: list[PlatformActivity]) -> dict[str, Any]:
     return {
         "brand_replies": sum(p.brand_replies for p in platforms),
         "answered_on": [p.platform for p in platforms if p.brand_replies],

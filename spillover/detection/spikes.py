@@ -1,113 +1,124 @@
-"""Is a brand's negative volume on one platform unusually high right now?"""
+"""Is one grievance unusually loud on one platform right now, and since when?"""
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from . import grievances, traffic
 from .config import DetectorConfig
 from .significance import poisson_sf
-from .state import FIRST_NEG, FLAGGED, NEG
-from .terms import merge_terms
-from .windows import baseline, rows, window_sums
+from .state import G_FIRST, G_FLAGGED, G_NEG
 
-SPIKE_TERMS = 80
-MIN_EXPECTED = 0.05    # keeps ratios finite on platforms with no history
+MIN_EXPECTED = 1e-3    # keeps ratios finite for a topic never seen before
 
 
 @dataclass(frozen=True)
 class Reading:
+    gid: int
     platform: str
-    total: int
-    negative: int
+    bucket: int
+    window: int          # buckets of the window that spiked
+    complaints: int
     expected: float
     ratio: float
-    spiking: bool
 
 
-def read_platform(platform: str, plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Reading:
-    """Test the window ending at bucket b against the platform's own baseline.
+def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorConfig,
+         usual: traffic.Usual | None = None) -> Reading | None:
+    """The spike of grievance gid on the platform in a window ending at bucket b, or None.
 
-    Expected negatives are the usual negative rate scaled by how busy this time of day
-    usually is (the daily rhythm). All conditions are needed: enough posts to matter, several
-    times the expected volume, beyond Poisson luck at level alpha, a negative share above the
-    usual one (so a loud but happy spike, a launch, does not count), and enough history to
-    know what usual is.
+    Windows are scanned shortest first, so a fast storm is caught within half an hour and a
+    slow one still adds up over four hours. A window spikes when all hold: enough complaints
+    to matter, several times the expected number, beyond Poisson luck (alpha spent over all
+    windows), the platform's negative share above its usual (a loud but happy launch lowers
+    it), and enough history on the platform to know what usual is.
     """
-    total, neg = window_sums(plat, b, cfg)
-    base = baseline(plat, b, cfg)
-    expected = max(base.per_bucket * cfg.window * base.shape, MIN_EXPECTED)
-    ratio = neg / expected
-    share = neg / total if total else 0.0
-    spiking = (
-        base.hours >= cfg.warmup_hours
-        and neg >= cfg.min_negative
-        and ratio >= cfg.min_ratio
-        and share >= max(cfg.min_negative_share, min(0.9, base.share * cfg.share_lift))
-        and poisson_sf(neg, expected) <= cfg.alpha
-    )
-    return Reading(platform, total, neg, expected, ratio, spiking)
+    plat = state["platforms"][platform]
+    usual = usual or traffic.usual(plat, b, cfg)
+    if usual.span < cfg.warmup:
+        return None
+    rows = _pooled_rows(state, gid, platform, cfg)
+    recent = [(k, r[G_NEG]) for k, r in rows.items() if b - cfg.longest < k <= b]
+    if sum(n for _, n in recent) < cfg.min_negative:
+        return None
+    rate = _expected_rate(rows, plat, b, usual, cfg)
+    for w in cfg.windows:
+        n = sum(c for k, c in recent if k > b - w)
+        if n < cfg.min_negative:
+            continue
+        expected = max(rate * w * usual.shape(b - w + 1, b, cfg), MIN_EXPECTED)
+        if n < cfg.min_ratio * expected or poisson_sf(n, expected) > cfg.alpha:
+            continue
+        total, neg = traffic.window_sums(plat, b - w + 1, b)
+        if neg < max(cfg.min_negative_share, usual.share * cfg.share_lift) * total:
+            continue
+        return Reading(gid, platform, b, w, n, expected, n / expected)
+    return None
 
 
-def onset(plat: dict[str, Any], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> tuple[float, int]:
-    """When the excess began: a CUSUM change point over the last two windows.
+def _pooled_rows(state: dict[str, Any], gid: int, platform: str, cfg: DetectorConfig) -> dict[int, list]:
+    """The grievance's rows, with those of its close kin added (fragments not merged yet)."""
+    kin = grievances.kin(state, gid, cfg.pool_similarity)
+    if len(kin) == 1:
+        return state["grievances"][gid]["plat"].get(platform, {})
+    pooled: dict[int, list] = {}
+    for other in kin:
+        for k, row in state["grievances"][other]["plat"].get(platform, {}).items():
+            have = pooled.get(k)
+            pooled[k] = list(row) if have is None else [
+                have[G_NEG] + row[G_NEG], min(have[G_FIRST], row[G_FIRST]), have[G_FLAGGED] or row[G_FLAGGED], 0]
+    return pooled
 
-    Each bucket adds its negatives minus a reference a little above the usual rate; the onset
-    is where the final positive run of that sum started. Sparse but steady excess (one extra
-    complaint per bucket on a quiet platform) counts; ordinary noise on a busy one does not.
+
+def _expected_rate(rows: dict[int, list], plat: dict[str, Any], b: int, usual: traffic.Usual,
+                   cfg: DetectorConfig) -> float:
+    """Complaints per bucket this grievance usually gets here, shrunk towards a prior.
+
+    A grievance nobody raised before gets the prior: a share of the brand's usual complaints
+    on the platform, so a busy platform needs more before it counts as loud.
     """
-    # At least a quarter complaint per bucket: one stray post on a quiet platform fades within
-    # four buckets, while one extra complaint every other bucket still adds up.
-    reference = max(0.25, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
+    lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
+    seen = sum(r[G_NEG] for k, r in rows.items() if lo <= k <= hi and not r[G_FLAGGED])
+    prior = max(cfg.topic_prior_share * usual.neg_per_bucket, cfg.prior_per_bucket)
+    return (seen + prior * cfg.prior_buckets) / (usual.span + cfg.prior_buckets)
+
+
+def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> tuple[float, int]:
+    """When the excess began: a CUSUM change point over the two longest windows.
+
+    Each bucket adds its complaints minus a reference a little above the usual rate; the
+    onset is the first complaint of the final positive run of that sum.
+    """
+    reference = max(0.5, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
     total, start = 0.0, None
-    for bucket in range(b - 2 * cfg.window + 1, b + 1):
-        row = plat["buckets"].get(str(bucket))
-        total += (row[NEG] if row else 0) - reference
+    for bucket in range(b - 2 * cfg.longest + 1, b + 1):
+        row = rows.get(bucket)
+        total += (row[G_NEG] if row else 0) - reference
         if total <= 0:
             total, start = 0.0, None
         elif start is None:
             start = bucket
-    start = b if start is None else start
-    for bucket in range(start, b + 1):
-        row = plat["buckets"].get(str(bucket))
-        if row and row[FIRST_NEG] is not None:
-            return row[FIRST_NEG], bucket
+    for bucket in range(b if start is None else start, b + 1):
+        row = rows.get(bucket)
+        if row:
+            return row[G_FIRST], bucket
     return b * cfg.bucket_s, b
 
 
-def update_spike(plat: dict[str, Any], reading: Reading, detail: dict, b: int, now: int,
-                 cfg: DetectorConfig) -> None:
-    """Record (or extend) the platform's spike seen in the window ending at bucket b.
-
-    `now` is the bucket being decided; it differs from b when late posts reveal a past spike.
-    A spike quiet for `link` buckets is forgotten.
-    """
-    spike = plat["spike"]
-    if not reading.spiking:
-        if spike and now - spike["last_bucket"] > cfg.link:
-            plat["spike"] = None
-        return
-    for _, row in rows(plat, b - cfg.window + 1, b):
-        row[FLAGGED] = 1
+def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict[str, Any]:
+    """Start or extend the spike of the reading's grievance on its platform; flag its buckets."""
+    g = state["grievances"][reading.gid]
+    rows = g["plat"][reading.platform]
+    spike = g["spikes"].get(reading.platform)
     if spike is None:
-        start, loud_from = onset(plat, b, reading.expected / cfg.window, cfg)
-        spike = plat["spike"] = {"onset": start, "first_bucket": b, "last_bucket": b,
-                                 "peak_ratio": 0.0, "evidence": [], "terms": {}}
-        buckets = range(loud_from, b + 1)  # evidence from where the excess began
-    else:
-        buckets = range(min(spike["last_bucket"] + 1, b - cfg.window + 1), b + 1)
-    spike["last_bucket"] = max(spike["last_bucket"], b)
-    spike["touched"] = now
+        start_ts, start_b = onset(rows, reading.bucket, reading.expected / reading.window, cfg)
+        spike = g["spikes"][reading.platform] = {
+            "onset": start_ts, "onset_bucket": start_b, "first_bucket": reading.bucket,
+            "last_bucket": reading.bucket, "peak_ratio": 0.0, "expected": reading.expected / reading.window}
+    spike["last_bucket"] = max(spike["last_bucket"], reading.bucket)
     spike["peak_ratio"] = round(max(spike["peak_ratio"], min(reading.ratio, 1e6)), 3)
-    for bucket in buckets:
-        _collect(spike, detail.get(str(bucket), {}).get(reading.platform), cfg)
-
-
-def _collect(spike: dict[str, Any], detail: dict | None, cfg: DetectorConfig) -> None:
-    if not detail:
-        return
-    known = {pid for _, pid in spike["evidence"]}
-    spike["evidence"].extend(item for item in detail["ids"] if item[1] not in known)
-    spike["evidence"].sort()
-    del spike["evidence"][cfg.evidence_per_platform:]
-    merge_terms(spike["terms"], detail["terms"], SPIKE_TERMS)
+    first = reading.bucket - reading.window + 1
+    grievances.flag(g, reading.platform, first, reading.bucket)
+    traffic.flag(state["platforms"][reading.platform], first, reading.bucket)
+    return spike

@@ -1,33 +1,76 @@
-"""Per-brand detector state as one plain, JSON-compatible dict.
+"""Per-brand detector state: one plain dict, JSON-compatible once its caches are dropped.
 
 The same dict lives in a Python dict during `replay` and in a Faust table in the stream
-workers, so there is nothing to convert and the table's changelog can store it as JSON.
+workers. Keys starting with "_" are caches derived from the rest (a numpy matrix of grievance
+centroids); `dumps` leaves them out and they are rebuilt on first use, so a state restored
+from the table's changelog decides exactly as the one that was saved.
 
-    {"watermark": float, "evaluated": int,            # last closed bucket decided
-     "platforms": {platform: {
-         "first": int,                                # first bucket ever seen (history length)
-         "buckets": {bucket: [total, negative, reach, brand_replies, deleted, first_neg_ts, flagged, counted]},
-         "hist": {"b": int, "total": int, "neg": int, "flagged": int},   # running baseline sums
-         "spike": {"onset": ts, "first_bucket": b, "last_bucket": b, "peak_ratio": r} | None}},
-     "detail": {bucket: {platform: {"ids": [[ts, id], ...], "terms": {term: n}}}},
-     "incident": {...} | None, "opened": int}
+    {"watermark": float, "evaluated": int,           # last closed bucket decided
+     "platforms": {platform: {                       # all posts about the brand there
+         "first": int,                               # first bucket seen (how much history)
+         "buckets": {bucket: [total, negative, reach, brand_replies, deleted, flagged, counted]},
+         "hist": {"b", "total", "neg", "flagged", "hours": [24 totals], "slots": [24 counts]}}},
+     "grievances": {gid: {                           # complaints grouped by what they say
+         "v": [floats],                              # sum of member embeddings
+         "n": int, "last": int,
+         "plat": {platform: {bucket: [complaints, first_ts, flagged, reach]}},
+         "ids": {bucket: [[ts, post_id, platform], ...]}, "terms": {term: n},
+         "spikes": {platform: {"onset", "first_bucket", "last_bucket", "peak_ratio", "expected"}},
+         "incident": id | None}},
+     "next_gid": int,
+     "pending": {bucket: {gid: [platforms]}},        # touched since their bucket was decided
+     "late": {gid: {platform: first_bucket}},        # posts into already decided buckets
+     "incidents": {id: {...}},                       # open incidents (see incidents.py)
+     "resolved": {id: {...}},                        # resolved within `link`: late spikes reopen them
+     "opened": int}
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
-# Column positions in a bucket row.
-TOTAL, NEG, REACH, REPLIES, DELETED, FIRST_NEG, FLAGGED, COUNTED = range(8)
+# Column positions in a platform bucket row.
+TOTAL, NEG, REACH, REPLIES, DELETED, FLAGGED, COUNTED = range(7)
 # COUNTED: 0 not (yet) in the baseline sums, 1 in them, 2 left out as part of a spike.
+# Column positions in a grievance bucket row.
+G_NEG, G_FIRST, G_FLAGGED, G_REACH = range(4)
 
 
 def new_brand_state() -> dict[str, Any]:
-    return {"watermark": None, "evaluated": None, "platforms": {}, "detail": {}, "incident": None, "opened": 0}
+    return {"watermark": None, "evaluated": None, "platforms": {}, "grievances": {}, "next_gid": 0,
+            "pending": {}, "late": {}, "incidents": {}, "resolved": {}, "opened": 0}
 
 
 def new_platform(bucket: int) -> dict[str, Any]:
-    return {"first": bucket, "buckets": {}, "spike": None}
+    return {"first": bucket, "buckets": {}}
 
 
 def new_row() -> list:
-    return [0, 0, 0, 0, 0, None, 0, 0]
+    return [0, 0, 0, 0, 0, 0, 0]
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return value.tolist()
+    raise TypeError(f"cannot store {type(value).__name__} in detector state")
+
+
+def _without_caches(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_caches(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))}
+    return value
+
+
+def dumps(state: dict[str, Any]) -> str:
+    """The state as JSON, caches left out: what the Faust table's changelog stores."""
+    return json.dumps(_without_caches(state), default=_plain, separators=(",", ":"))
+
+
+def _int_keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
+    # Buckets and grievance ids are int keys; JSON turns them into strings. Names never are
+    # all digits (platforms and terms start with a letter), so this is unambiguous.
+    return {int(k) if k.lstrip("-").isdigit() else k: v for k, v in pairs}
+
+
+def loads(text: str | bytes) -> dict[str, Any]:
+    return json.loads(text, object_pairs_hook=_int_keys)

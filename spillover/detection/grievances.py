@@ -1,0 +1,177 @@
+"""Complaints grouped by what they say: online clustering of embeddings, per brand.
+
+Each complaint joins the grievance whose centroid it is most similar to (cosine, at least
+`join_similarity`), or starts a new one. A brand keeps at most `max_grievances`; the one idle
+longest makes room, unless an incident holds it. Grievances count their complaints per
+platform in event-time buckets, which is what spikes.py tests.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .config import DetectorConfig
+from .state import G_FIRST, G_FLAGGED, G_NEG, G_REACH
+from .terms import merge_terms
+from .vectors import unit
+
+IDS_PER_BUCKET = 40
+TERMS_PER_GRIEVANCE = 60
+
+
+def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) -> int:
+    """The id of the grievance this complaint belongs to (created if none is close enough)."""
+    matrix, gids = _centroids(state, len(vec))
+    if gids:
+        sims = matrix @ vec
+        j = int(np.argmax(sims))
+        if sims[j] >= cfg.join_similarity:
+            g = state["grievances"][gids[j]]
+            g["v"] = np.asarray(g["v"]) + vec
+            g["n"] += 1
+            g["last"] = max(g["last"], b)
+            matrix[j] = unit(g["v"])
+            return gids[j]
+    if len(state["grievances"]) >= cfg.max_grievances:
+        _evict(state)
+    gid = state["next_gid"]
+    state["next_gid"] += 1
+    state["grievances"][gid] = {"v": vec.copy(), "n": 1, "last": b, "plat": {}, "ids": {}, "terms": {},
+                                "spikes": {}, "incident": None}
+    state.pop("_centroids", None)
+    return gid
+
+
+def record(g: dict[str, Any], platform: str, b: int, ts: float, post_id: str, reach: int,
+           terms: list[str]) -> None:
+    """Count one complaint of this grievance into its platform's bucket, with its evidence."""
+    rows = g["plat"].get(platform)
+    if rows is None:
+        rows = g["plat"][platform] = {}
+    row = rows.get(b)
+    if row is None:
+        row = rows[b] = [0, ts, 0, 0]
+    row[G_NEG] += 1
+    row[G_REACH] += reach
+    if ts < row[G_FIRST]:
+        row[G_FIRST] = ts
+    ids = g["ids"].get(b)
+    if ids is None:
+        ids = g["ids"][b] = []
+    ids.append([ts, post_id, platform])
+    if len(ids) > IDS_PER_BUCKET:
+        # Keep the earliest posts, whatever order they arrived in: replay and stream agree.
+        ids.sort()
+        del ids[IDS_PER_BUCKET:]
+    merge_terms(g["terms"], terms, TERMS_PER_GRIEVANCE)
+
+
+def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> dict[int, int]:
+    """Fold grievances that turned out to be the same into the older one.
+
+    Online clustering splits a new grievance into fragments while its first complaints
+    arrive; as their centroids settle they become near-identical and are merged. Returns
+    {removed gid: kept gid}.
+    """
+    moved: dict[int, int] = {}
+    for gid in gids:
+        gid = moved.get(gid, gid)
+        if gid not in state["grievances"]:
+            continue
+        matrix, order = _centroids(state, len(state["grievances"][gid]["v"]))
+        sims = matrix @ matrix[order.index(gid)]
+        for j in sorted(range(len(order)), key=lambda j: order[j]):
+            other = order[j]
+            if other != gid and sims[j] >= cfg.merge_similarity and _mergeable(state, gid, other):
+                keep, gone = min(gid, other), max(gid, other)
+                _fold(state["grievances"][keep], state["grievances"].pop(gone))
+                moved.update({k: keep for k, v in moved.items() if v == gone})
+                moved[gone] = keep
+                state.pop("_centroids", None)
+                break
+    return moved
+
+
+def _mergeable(state: dict[str, Any], a: int, b: int) -> bool:
+    ia, ib = state["grievances"][a]["incident"], state["grievances"][b]["incident"]
+    return ia is None or ib is None or ia == ib
+
+
+def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
+    keep["v"] = np.asarray(keep["v"]) + np.asarray(gone["v"])
+    keep["n"] += gone["n"]
+    keep["last"] = max(keep["last"], gone["last"])
+    keep["incident"] = keep["incident"] or gone["incident"]
+    for platform, rows in gone["plat"].items():
+        mine = keep["plat"].setdefault(platform, {})
+        for b, row in rows.items():
+            have = mine.get(b)
+            mine[b] = list(row) if have is None else [
+                have[G_NEG] + row[G_NEG], min(have[G_FIRST], row[G_FIRST]),
+                have[G_FLAGGED] or row[G_FLAGGED], have[G_REACH] + row[G_REACH]]
+    for b, ids in gone["ids"].items():
+        merged = sorted(keep["ids"].get(b, []) + ids)
+        keep["ids"][b] = merged[:IDS_PER_BUCKET]
+    merge_terms(keep["terms"], gone["terms"], TERMS_PER_GRIEVANCE)
+    for platform, spike in gone["spikes"].items():
+        have = keep["spikes"].get(platform)
+        if have is None or spike["onset"] < have["onset"]:
+            keep["spikes"][platform] = {**spike, "last_bucket": max(spike["last_bucket"], (have or spike)["last_bucket"])}
+        else:
+            have["last_bucket"] = max(have["last_bucket"], spike["last_bucket"])
+
+
+def kin(state: dict[str, Any], gid: int, threshold: float) -> list[int]:
+    """The grievance and those whose centroids are at least `threshold` alike."""
+    matrix, order = _centroids(state, len(state["grievances"][gid]["v"]))
+    sims = matrix @ matrix[order.index(gid)]
+    return [order[j] for j in range(len(order)) if order[j] == gid or sims[j] >= threshold]
+
+
+def centroid(state: dict[str, Any], gids) -> np.ndarray:
+    return unit(sum(np.asarray(state["grievances"][gid]["v"]) for gid in gids))
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b) if len(a) == len(b) else -1.0
+
+
+def _centroids(state: dict[str, Any], dim: int) -> tuple[np.ndarray, list[int]]:
+    """Unit centroids as one matrix (a cache: rebuilt after a restore or a change of model)."""
+    cached = state.get("_centroids")
+    if cached is None or cached[0].shape[1] != dim:
+        gids = [gid for gid in sorted(state["grievances"]) if len(state["grievances"][gid]["v"]) == dim]
+        rows = [unit(np.asarray(state["grievances"][gid]["v"], dtype=np.float64)) for gid in gids]
+        cached = state["_centroids"] = (np.array(rows).reshape(len(rows), dim), gids)
+    return cached
+
+
+def _evict(state: dict[str, Any]) -> None:
+    free = [(g["last"], g["n"], gid) for gid, g in state["grievances"].items() if g["incident"] is None]
+    if free:
+        del state["grievances"][min(free)[2]]
+        state.pop("_centroids", None)
+
+
+def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+    """Forget counts no window needs, evidence older than any spike can reach, idle grievances."""
+    oldest = b - cfg.history - cfg.longest - 1
+    oldest_ids = b - cfg.link - cfg.longest
+    for gid in list(state["grievances"]):
+        g = state["grievances"][gid]
+        if g["last"] < oldest and g["incident"] is None:
+            del state["grievances"][gid]
+            state.pop("_centroids", None)
+            continue
+        for rows in g["plat"].values():
+            for key in [k for k in rows if k < oldest]:
+                del rows[key]
+        for key in [k for k in g["ids"] if k < oldest_ids]:
+            del g["ids"][key]
+
+
+def flag(g: dict[str, Any], platform: str, first: int, last: int) -> None:
+    for bucket, row in g["plat"].get(platform, {}).items():
+        if first <= bucket <= last:
+            row[G_FLAGGED] = 1

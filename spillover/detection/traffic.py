@@ -1,0 +1,189 @@
+"""All posts about a brand on one platform, in event-time buckets, and what is normal there.
+
+The detector tests grievances (grievances.py), but what "usual" means comes from here: the
+brand's complaint rate on the platform, its usual negative share, and its daily rhythm.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import DetectorConfig
+from .state import COUNTED, DELETED, FLAGGED, NEG, REACH, REPLIES, TOTAL, new_platform, new_row
+
+# Buckets of pseudo-evidence that an hour of the day is as busy as the average one.
+SHAPE_PRIOR_BUCKETS = 6.0
+DAY_S = 86400
+
+
+def bucket_of(ts: float, cfg: DetectorConfig) -> int:
+    return int(ts // cfg.bucket_s)
+
+
+def hour_of(bucket: int, cfg: DetectorConfig) -> int:
+    return int(bucket * cfg.bucket_s % DAY_S // 3600)
+
+
+def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: int,
+          brand_reply: bool, deleted: bool, cfg: DetectorConfig) -> dict[str, Any]:
+    """Count one post into its platform's bucket; returns the platform record."""
+    plat = state["platforms"].get(platform)
+    if plat is None:
+        plat = state["platforms"][platform] = new_platform(b)
+    elif b < plat["first"]:
+        plat["first"] = b
+    row = plat["buckets"].get(b)
+    if row is None:
+        row = plat["buckets"][b] = new_row()
+    if deleted:
+        row[DELETED] += 1
+        return plat
+    row[TOTAL] += 1
+    row[REPLIES] += brand_reply
+    if negative:
+        row[NEG] += 1
+        row[REACH] += reach
+    hist = plat.get("hist")
+    if row[COUNTED] == 1 and hist:  # a late post into a bucket already in the baseline sums
+        hist["total"] += 1
+        hist["neg"] += negative
+        hist["hours"][hour_of(b, cfg)] += 1
+    return plat
+
+
+def rows(plat: dict[str, Any], first: int, last: int):
+    """(bucket, row) for the buckets in [first, last] that saw posts."""
+    buckets = plat["buckets"]
+    if last - first + 1 <= len(buckets):
+        for b in range(first, last + 1):
+            row = buckets.get(b)
+            if row is not None:
+                yield b, row
+    else:
+        for b, row in buckets.items():
+            if first <= b <= last:
+                yield b, row
+
+
+def window_sums(plat: dict[str, Any], first: int, last: int) -> tuple[int, int]:
+    """(all posts, complaints) in buckets [first, last]."""
+    total = neg = 0
+    for _, row in rows(plat, first, last):
+        total += row[TOTAL]
+        neg += row[NEG]
+    return total, neg
+
+
+def flag(plat: dict[str, Any], first: int, last: int) -> None:
+    """Buckets that were part of a spike stay out of the baseline: crisis is not normal."""
+    for _, row in rows(plat, first, last):
+        row[FLAGGED] = 1
+
+
+@dataclass(frozen=True)
+class Usual:
+    neg_per_bucket: float   # complaints per bucket over the history
+    share: float            # complaints as a share of all posts
+    span: int               # buckets of history behind these figures
+    hours: tuple[int, ...]  # posts per hour of the day over the history
+    slots: tuple[int, ...]  # buckets per hour of the day in the history
+    mean: float             # posts per bucket
+
+    def shape(self, first: int, last: int, cfg: DetectorConfig) -> float:
+        """How busy buckets [first, last] usually are at their hours of the day, relative to the mean.
+
+        Each hour is shrunk towards the mean (SHAPE_PRIOR_BUCKETS of pseudo-evidence), so a
+        thin history does not make a quiet hour look empty.
+        """
+        if self.mean <= 0:
+            return 1.0
+        step = max(1, int(cfg.per_hour) // 2)
+        rates = [(self.hours[h] + SHAPE_PRIOR_BUCKETS * self.mean) / (self.slots[h] + SHAPE_PRIOR_BUCKETS)
+                 for h in (hour_of(b, cfg) for b in range(first, last + 1, step))]
+        return sum(rates) / len(rates) / self.mean
+
+
+def advance(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+    """Move the platform's baseline sums to bucket b (every bucket, so they never need a rebuild)."""
+    _history_at(plat, b, cfg)
+
+
+def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
+    """What is normal on this platform, from the history before the longest window ending at b."""
+    hist = _history_at(plat, b, cfg)
+    start = max(plat["first"], b - cfg.history)
+    span = max(0, b - cfg.longest - start + 1 - hist["flagged"])
+    total, neg = hist["total"], hist["neg"]
+    return Usual(
+        neg_per_bucket=neg / span if span else 0.0,
+        share=neg / total if total >= 20 else cfg.min_negative_share / cfg.share_lift,
+        span=span, hours=tuple(hist["hours"]), slots=tuple(hist["slots"]),
+        mean=total / span if span else 0.0,
+    )
+
+
+def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, Any]:
+    """Running sums over [b - history, b - longest], moved forward one bucket at a time."""
+    hist = plat.get("hist")
+    if hist is None or not hist["b"] < b <= hist["b"] + 1:
+        if hist is None or hist["b"] != b:
+            hist = plat["hist"] = _rebuild(plat, b, cfg)
+    else:
+        _enter(plat, hist, b - cfg.longest, cfg)
+        _leave(plat, hist, b - cfg.longest - cfg.history - 1, cfg)
+        hist["b"] = b
+    return hist
+
+
+def _empty(b: int) -> dict[str, Any]:
+    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "slots": [0] * 24}
+
+
+def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
+    if bucket < plat["first"]:
+        return
+    row = plat["buckets"].get(bucket)
+    if row is not None and row[FLAGGED]:
+        row[COUNTED] = 2
+        hist["flagged"] += 1
+        return
+    hist["slots"][hour_of(bucket, cfg)] += 1
+    if row is not None:
+        row[COUNTED] = 1
+        hist["total"] += row[TOTAL]
+        hist["neg"] += row[NEG]
+        hist["hours"][hour_of(bucket, cfg)] += row[TOTAL]
+
+
+def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
+    if bucket < plat["first"]:
+        return
+    row = plat["buckets"].get(bucket)
+    if row is not None and row[COUNTED] == 2:
+        hist["flagged"] -= 1
+        row[COUNTED] = 0
+        return
+    hist["slots"][hour_of(bucket, cfg)] -= 1
+    if row is not None and row[COUNTED] == 1:
+        hist["total"] -= row[TOTAL]
+        hist["neg"] -= row[NEG]
+        hist["hours"][hour_of(bucket, cfg)] -= row[TOTAL]
+    if row is not None:
+        row[COUNTED] = 0
+
+
+def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, Any]:
+    """Sums from scratch: at the first evaluation, or after a jump over a long silence."""
+    hist = _empty(b)
+    for _, row in rows(plat, b - cfg.longest - cfg.history - 2 * cfg.longest, b):
+        row[COUNTED] = 0
+    for bucket in range(max(plat["first"], b - cfg.history), b - cfg.longest + 1):
+        _enter(plat, hist, bucket, cfg)
+    return hist
+
+
+def prune(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+    """Drop what no window can need again: memory stays bounded however long it runs."""
+    oldest = b - cfg.history - cfg.longest - 1
+    for key in [k for k in plat["buckets"] if k < oldest]:
+        del plat["buckets"][key]

@@ -2,7 +2,9 @@
 
 A reported incident matches a planted one when it is about the same brand and its evidence
 holds at least `MIN_OVERLAP` of the planted posts. Delay is measured from the planted take-off
-on the grievance's second platform to the incident's first event, in event time.
+on the grievance's second platform to the incident's first event, in event time. The path is
+judged on its first two platforms as last reported (late blog posts can correct it), and also
+as first reported.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ class Score:
     decoys_raised: int = 0
     delays_min: list[float] = field(default_factory=list)
     paths_right: int = 0
+    paths_right_at_open: int = 0
     evidence: int = 0
     evidence_planted: int = 0
     planted_posts: int = 0
@@ -45,6 +48,7 @@ class Score:
             "median_delay_min": round(statistics.median(self.delays_min), 1) if self.delays_min else None,
             "worst_delay_min": round(max(self.delays_min), 1) if self.delays_min else None,
             "path_right": ratio(self.paths_right, self.found),
+            "path_right_at_open": ratio(self.paths_right_at_open, self.found),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
         }
@@ -70,7 +74,9 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         first = min(mine, key=lambda evs: to_epoch(evs[0].detected_at))
         takeoff = sorted(to_epoch(t) for t in p["onsets"].values())[1]
         s.delays_min.append((to_epoch(first[0].detected_at) - takeoff) / 60)
-        s.paths_right += first[0].path[:2] == p["path"][:2]
+        # The path as last reported: blog posts found hours late can still move a platform forward.
+        s.paths_right += first[-1].path[:2] == p["path"][:2]
+        s.paths_right_at_open += first[0].path[:2] == p["path"][:2]
         evidence = {e for evs in mine for ev in evs for e in ev.evidence}
         s.evidence += len(evidence)
         s.evidence_planted += len(evidence & ids)

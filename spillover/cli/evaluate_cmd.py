@@ -9,7 +9,7 @@ from tqdm import tqdm
 from .common import add_common, settings_from, setup_logging
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"),
-           ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"), ("path right", "path_right"),
+           ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"), ("path right", "path_right"), ("at open", "path_right_at_open"),
            ("evidence precision", "evidence_precision"), ("planted posts in evidence", "planted_posts_in_evidence"))
 
 

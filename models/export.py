@@ -16,6 +16,8 @@ from .pipeline import SentimentModel
 
 
 def export(model: SentimentModel, out: str | Path) -> Path:
+    if model.settings.quantize:
+        raise ValueError("export the full-precision model (without --quantize); quantize where it is loaded")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     network = model.network

@@ -25,10 +25,13 @@ class Prediction:
 
 class SentimentModel:
     def __init__(self, network, tokenizer, settings: ModelSettings):
-        self.network = network.to(settings.device).eval()
+        network = network.to(settings.device).eval()
+        if settings.quantize and settings.device == "cpu":
+            network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+        self.network = network
         self.tokenizer = tokenizer
         self.settings = settings
-        self.name = settings.name
+        self.name = settings.name + ("+int8" if settings.quantize and settings.device == "cpu" else "")
         self.device = settings.device
         mapping = self._mapping = label_mapping(network.config.id2label, settings.label_map)
         # Sum the model's classes into ours (a 5-star model has two negative classes).

@@ -54,6 +54,10 @@ class ModelSettings:
     # Maps a foreign model's labels onto ours, e.g. {"LABEL_0": "negative", "1 star": "negative"}.
     label_map: Mapping[str, str] = field(default_factory=dict)
     allow_download: bool = False
+    # Dynamic int8 for the encoder's linear layers on CPU: about 1.6x the posts per second for
+    # about a point of macro recall. Off by default: int8 activations are scaled per batch, so
+    # the same post can score slightly differently in replay and in the stream.
+    quantize: bool = False
 
 
 @dataclass(frozen=True)

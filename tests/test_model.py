@@ -108,3 +108,14 @@ def test_predictions_are_rounded_as_they_travel_on_the_topic(model):
     post = EnrichedPost(raw, "Acme", Sentiment(pred.label, pred.scores), pred.embedding, "m")
     back = EnrichedPost.from_dict(json.loads(json.dumps(post.to_dict())))
     assert back.sentiment.scores == pred.scores and back.embedding == pred.embedding
+
+
+def test_int8_model_reads_clear_cases_and_says_so_in_its_name():
+    m = SentimentModel.load(ModelSettings(quantize=True))
+    texts = ["I hate this airline, they lost my bag and nobody answers",
+             "Thank you so much, the support team was wonderful!"]
+    assert [p.label for p in m.predict(texts)] == ["negative", "positive"]
+    assert m.name == "spillover-minilm+int8"
+    with pytest.raises(ValueError, match="full-precision"):
+        from spillover.models.export import export
+        export(m, "/nonexistent")

@@ -25,6 +25,8 @@ def register(sub) -> None:
         q.add_argument("--model", help="spillover-minilm (shipped) or a Hugging Face folder/hub id")
         q.add_argument("--device", help="torch device, e.g. cpu or cuda")
         q.add_argument("--batch", type=int, help="maximum batch size")
+        q.add_argument("--quantize", action="store_true", default=None,
+                       help="dynamic int8 on CPU (faster, about a point less macro recall)")
     e.set_defaults(run=run_eval)
     x.set_defaults(run=run_export)
     b.set_defaults(run=run_bench)
@@ -34,7 +36,7 @@ def _model(args):
     from ..models.pipeline import SentimentModel
 
     settings = settings_from(args, **{"model.name": args.model, "model.device": args.device,
-                                      "model.max_batch": args.batch})
+                                      "model.max_batch": args.batch, "model.quantize": args.quantize})
     return SentimentModel.load(settings.model)
 
 

@@ -98,18 +98,22 @@ def _mergeable(state: dict[str, Any], a: int, b: int) -> bool:
     return ia is None or ib is None or ia == ib
 
 
+def add_rows(into: dict[int, list], rows: dict[int, list]) -> None:
+    """Add one grievance's bucket rows on a platform into another's (or into a pooled view)."""
+    for b, row in rows.items():
+        have = into.get(b)
+        into[b] = list(row) if have is None else [
+            have[G_NEG] + row[G_NEG], min(have[G_FIRST], row[G_FIRST]),
+            have[G_FLAGGED] or row[G_FLAGGED], have[G_REACH] + row[G_REACH]]
+
+
 def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
     keep["v"] = np.asarray(keep["v"]) + np.asarray(gone["v"])
     keep["n"] += gone["n"]
     keep["last"] = max(keep["last"], gone["last"])
     keep["incident"] = keep["incident"] or gone["incident"]
     for platform, rows in gone["plat"].items():
-        mine = keep["plat"].setdefault(platform, {})
-        for b, row in rows.items():
-            have = mine.get(b)
-            mine[b] = list(row) if have is None else [
-                have[G_NEG] + row[G_NEG], min(have[G_FIRST], row[G_FIRST]),
-                have[G_FLAGGED] or row[G_FLAGGED], have[G_REACH] + row[G_REACH]]
+        add_rows(keep["plat"].setdefault(platform, {}), rows)
     for b, ids in gone["ids"].items():
         merged = sorted(keep["ids"].get(b, []) + ids)
         keep["ids"][b] = merged[:IDS_PER_BUCKET]

@@ -64,10 +64,7 @@ def _pooled_rows(state: dict[str, Any], gid: int, platform: str, cfg: DetectorCo
         return state["grievances"][gid]["plat"].get(platform, {})
     pooled: dict[int, list] = {}
     for other in kin:
-        for k, row in state["grievances"][other]["plat"].get(platform, {}).items():
-            have = pooled.get(k)
-            pooled[k] = list(row) if have is None else [
-                have[G_NEG] + row[G_NEG], min(have[G_FIRST], row[G_FIRST]), have[G_FLAGGED] or row[G_FLAGGED], 0]
+        grievances.add_rows(pooled, state["grievances"][other]["plat"].get(platform, {}))
     return pooled
 
 

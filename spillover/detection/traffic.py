@@ -125,13 +125,14 @@ def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
 def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, Any]:
     """Running sums over [b - history, b - longest], moved forward one bucket at a time."""
     hist = plat.get("hist")
-    if hist is None or not hist["b"] < b <= hist["b"] + 1:
-        if hist is None or hist["b"] != b:
-            hist = plat["hist"] = _rebuild(plat, b, cfg)
-    else:
+    if hist is not None and hist["b"] == b:
+        return hist
+    if hist is not None and hist["b"] + 1 == b:
         _enter(plat, hist, b - cfg.longest, cfg)
         _leave(plat, hist, b - cfg.longest - cfg.history - 1, cfg)
         hist["b"] = b
+        return hist
+    hist = plat["hist"] = _rebuild(plat, b, cfg)
     return hist
 
 

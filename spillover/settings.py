@@ -63,7 +63,7 @@ class ModelSettings:
 @dataclass(frozen=True)
 class DetectionSettings:
     # A post is a complaint when the model gives "negative" at least this probability.
-    negative_threshold: float = 0.3
+    negative_threshold: float = 0.15
     bucket_minutes: int = 5
     # Spike tests scan windows from the shortest to the longest, doubling (30, 60, 120, 240).
     min_window_minutes: int = 30
@@ -77,15 +77,26 @@ class DetectionSettings:
     prior_hours: float = 12.0
     min_negative: int = 3
     min_ratio: float = 3.0
+    # On a further platform of a storm already loud elsewhere (a targeted question, not a scan).
+    min_negative_spread: int = 2
+    alpha_spread: float = 1e-3
     alpha: float = 1e-4
     min_negative_share: float = 0.2
     share_lift: float = 1.25
     # Grievances: complaints are grouped by the cosine similarity of their embeddings.
-    join_similarity: float = 0.6
-    link_similarity: float = 0.85
+    join_similarity: float = 0.5
+    link_similarity: float = 0.6
     merge_similarity: float = 0.85
-    pool_similarity: float = 0.8
+    pool_similarity: float = 0.6
     max_grievances: int = 64
+    # Complaints are compared after taking away the brand's usual complaint, a running mean
+    # over about this many of its latest complaints.
+    usual_complaints: int = 500
+    # How alike two complaints about one problem are on average (cosine, brand's usual taken away).
+    complaint_likeness: float = 0.25
+    # A grievance loud on exactly the platforms where an open incident is loud joins it at this
+    # likeness: one storm is told in many ways at once.
+    storm_likeness: float = 0.0
     link_hours: float = 24.0
     quiet_hours: float = 6.0
     allowed_lateness_minutes: float = 5.0

@@ -18,6 +18,8 @@ class DetectorConfig:
     prior_buckets: float
     min_negative: int
     min_ratio: float
+    min_negative_spread: int
+    alpha_spread: float
     alpha: float               # per window: the scan spends the settings' alpha over all windows
     min_negative_share: float
     share_lift: float
@@ -26,6 +28,9 @@ class DetectorConfig:
     merge_similarity: float
     pool_similarity: float
     max_grievances: int
+    usual_complaints: int
+    complaint_likeness: float
+    storm_likeness: float
     link: int                  # buckets within which a second platform joins the first
     quiet: int                 # buckets without a spike before an incident resolves
     lateness_s: float
@@ -61,6 +66,8 @@ class DetectorConfig:
             prior_buckets=s.prior_hours * per_hour,
             min_negative=s.min_negative,
             min_ratio=s.min_ratio,
+            min_negative_spread=s.min_negative_spread,
+            alpha_spread=s.alpha_spread / len(windows),
             alpha=s.alpha / len(windows),
             min_negative_share=s.min_negative_share,
             share_lift=s.share_lift,
@@ -69,6 +76,9 @@ class DetectorConfig:
             merge_similarity=s.merge_similarity,
             pool_similarity=s.pool_similarity,
             max_grievances=s.max_grievances,
+            usual_complaints=s.usual_complaints,
+            complaint_likeness=s.complaint_likeness,
+            storm_likeness=s.storm_likeness,
             link=int(s.link_hours * per_hour),
             quiet=max(1, int(s.quiet_hours * per_hour)),
             lateness_s=s.allowed_lateness_minutes * 60,

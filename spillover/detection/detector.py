@@ -20,7 +20,7 @@ from .incidents import decide
 from .state import new_brand_state
 from .terms import post_terms
 from .traffic import bucket_of
-from .vectors import post_vector
+from .vectors import centred, post_vector
 
 
 class Detector:
@@ -75,7 +75,8 @@ class Detector:
         return []
 
     def _file_complaint(self, state: dict[str, Any], post: EnrichedPost, ts: float, b: int, reach: int) -> None:
-        vec = post_vector(post.embedding, post.post.text, post.brand)
+        vec = centred(state["usual_complaint"], post_vector(post.embedding, post.post.text, post.brand),
+                      self.cfg.usual_complaints)
         gid = grievances.assign(state, vec, b, self.cfg)
         terms = post_terms(post.post.text, frozenset(post.brand.lower().split()))
         grievances.record(state["grievances"][gid], post.post.platform, b, ts, post.post.id, reach, terms)

@@ -1,12 +1,20 @@
 """Complaints grouped by what they say: online clustering of embeddings, per brand.
 
-Each complaint joins the grievance whose centroid it is most similar to (cosine, at least
-`join_similarity`), or starts a new one. A brand keeps at most `max_grievances`; the one idle
+Similarities are judged against what chance allows. A single complaint is a noisy sample of
+its grievance (two complaints about one problem are only `complaint_likeness`, about 0.25,
+alike once the brand's usual complaint is taken away), while the centroid of many is close
+to the grievance itself. So every cosine is divided by what two groups of those sizes about
+the same problem would show on average (`expected`): 1.0 means "as alike as one grievance
+gets", whatever the sizes, and every threshold (join, merge, pool, link) is on that scale.
+
+Each complaint joins the grievance it is most alike (at least `join_similarity`), or starts
+a new one. A brand keeps at most `max_grievances`; the one idle
 longest makes room, unless an incident holds it. Grievances count their complaints per
 platform in event-time buckets, which is what spikes.py tests.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -17,14 +25,28 @@ from .terms import merge_terms
 from .vectors import unit
 
 IDS_PER_BUCKET = 40
+# Two small groups are judged as if they were at least this sure of their grievance: their
+# expected likeness is small, but so little evidence varies a lot, and dividing by it alone
+# would let two chance neighbours of a few complaints each pass for one grievance.
+LEAST_EXPECTED = 0.5
 TERMS_PER_GRIEVANCE = 60
 
 
+def certainty(n: float, likeness: float) -> float:
+    """Expected cosine between the centroid of n complaints and the grievance they are about."""
+    return math.sqrt(n * likeness / (n * likeness + 1.0 - likeness))
+
+
+def expected(n_a: float, n_b: float, likeness: float) -> float:
+    """Expected cosine between the centroids of two groups (n_a and n_b complaints) of one grievance."""
+    return certainty(n_a, likeness) * certainty(n_b, likeness)
+
+
 def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) -> int:
-    """The id of the grievance this complaint belongs to (created if none is close enough)."""
+    """The id of the grievance this complaint belongs to (created if none is alike enough)."""
     matrix, gids = _centroids(state, len(vec))
     if gids:
-        sims = matrix @ vec
+        sims = matrix @ vec / _sizes(state, gids, cfg)
         j = int(np.argmax(sims))
         if sims[j] >= cfg.join_similarity:
             g = state["grievances"][gids[j]]
@@ -79,8 +101,8 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
         gid = moved.get(gid, gid)
         if gid not in state["grievances"]:
             continue
-        matrix, order = _centroids(state, len(state["grievances"][gid]["v"]))
-        sims = matrix @ matrix[order.index(gid)]
+        sims = _likeness_to(state, gid, cfg)
+        order = _centroids(state, len(state["grievances"][gid]["v"]))[1]
         for j in sorted(range(len(order)), key=lambda j: order[j]):
             other = order[j]
             if other != gid and sims[j] >= cfg.merge_similarity and _mergeable(state, gid, other):
@@ -126,19 +148,40 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
             have["last_bucket"] = max(have["last_bucket"], spike["last_bucket"])
 
 
-def kin(state: dict[str, Any], gid: int, threshold: float) -> list[int]:
-    """The grievance and those whose centroids are at least `threshold` alike."""
-    matrix, order = _centroids(state, len(state["grievances"][gid]["v"]))
-    sims = matrix @ matrix[order.index(gid)]
+def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) -> list[int]:
+    """The grievance and those at least `threshold` alike."""
+    sims = _likeness_to(state, gid, cfg)
+    order = _centroids(state, len(state["grievances"][gid]["v"]))[1]
     return [order[j] for j in range(len(order)) if order[j] == gid or sims[j] >= threshold]
 
 
-def centroid(state: dict[str, Any], gids) -> np.ndarray:
-    return unit(sum(np.asarray(state["grievances"][gid]["v"]) for gid in gids))
+def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorConfig) -> float:
+    """How alike two groups of grievances are, on the chance-corrected scale (1.0: one grievance)."""
+    va, vb = _total(state, a), _total(state, b)
+    if len(va) != len(vb):
+        return -1.0
+    cos = float(unit(va) @ unit(vb))
+    return cos / max(LEAST_EXPECTED, expected(_count(state, a), _count(state, b), cfg.complaint_likeness))
 
 
-def similarity(a: np.ndarray, b: np.ndarray) -> float:
-    return float(a @ b) if len(a) == len(b) else -1.0
+def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> np.ndarray:
+    """Likeness of grievance gid to every grievance, in the order of the centroid matrix."""
+    matrix, order = _centroids(state, len(state["grievances"][gid]["v"]))
+    sizes = _sizes(state, order, cfg)
+    j = order.index(gid)
+    return matrix @ matrix[j] / np.maximum(LEAST_EXPECTED, sizes * sizes[j])
+
+
+def _sizes(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> np.ndarray:
+    return np.array([certainty(state["grievances"][g]["n"], cfg.complaint_likeness) for g in gids])
+
+
+def _total(state: dict[str, Any], gids: list[int]) -> np.ndarray:
+    return sum(np.asarray(state["grievances"][gid]["v"], dtype=np.float64) for gid in gids)
+
+
+def _count(state: dict[str, Any], gids: list[int]) -> int:
+    return sum(state["grievances"][gid]["n"] for gid in gids)
 
 
 def _centroids(state: dict[str, Any], dim: int) -> tuple[np.ndarray, list[int]]:

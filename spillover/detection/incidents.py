@@ -52,21 +52,20 @@ def decide(state: dict[str, Any], brand: str, b: int, spiked: list[int], cfg: De
 
 def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorConfig) -> None:
     """Attach a spiking grievance to the open incident it is part of, or open one with its kin."""
-    vec = grievances.centroid(state, [gid])
-    if _reopen(state, gid, vec, cfg):
+    if _reopen(state, gid, cfg):
         return
     # Joining an open incident takes less likeness than opening one, and less again when the
     # grievance is loud exactly where the incident already is: fragments of one storm must not
     # page the on-call team twice.
     platforms = set(state["grievances"][gid]["spikes"])
     for iid, inc in sorted(state["incidents"].items()):
-        sim = grievances.similarity(vec, grievances.centroid(state, inc["members"]))
-        if sim >= cfg.pool_similarity or (sim >= cfg.join_similarity and platforms <= set(inc["onsets"])):
+        sim = grievances.likeness(state, [gid], inc["members"], cfg)
+        if sim >= cfg.pool_similarity or (sim >= cfg.storm_likeness and platforms <= set(inc["onsets"])):
             _join(state, inc, [gid])
             return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())
                      if other != gid and g["incident"] is None and _active(g, b, cfg)
-                     and grievances.similarity(vec, grievances.centroid(state, [other])) >= cfg.link_similarity]
+                     and grievances.likeness(state, [gid], [other], cfg) >= cfg.link_similarity]
     if len({p for member in group for p in state["grievances"][member]["spikes"]}) < 2:
         return
     spikes = _spikes(state, group)
@@ -79,13 +78,13 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     _join(state, inc, group)
 
 
-def _reopen(state: dict[str, Any], gid: int, vec, cfg: DetectorConfig) -> bool:
+def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     """A spike on a new platform that began before the incident was called over, found late
     (blog posts often reach us hours after they were written): the incident goes on."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
-        same = gid in inc["members"] or grievances.similarity(
-            vec, grievances.centroid(state, [m for m in inc["members"] if m in state["grievances"]] or [gid])
+        same = gid in inc["members"] or grievances.likeness(
+            state, [gid], [m for m in inc["members"] if m in state["grievances"]] or [gid], cfg
         ) >= cfg.link_similarity
         if same and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"]
                         for p, s in spikes.items()):

@@ -22,6 +22,7 @@ class Reading:
     complaints: int
     expected: float
     ratio: float
+    group: tuple[int, ...] = ()   # the grievances counted together in the test
 
 
 def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorConfig,
@@ -38,32 +39,58 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     usual = usual or traffic.usual(plat, b, cfg)
     if usual.span < cfg.warmup:
         return None
-    rows = _pooled_rows(state, gid, platform, cfg)
+    group, spreading = _storm(state, gid, platform, b, cfg)
+    rows = _pooled_rows(state, group, platform)
+    # Spreading: the same storm is already loud elsewhere, so this is one targeted question
+    # ("has it reached this platform too?") and takes less evidence than a cold scan.
+    least, alpha = (cfg.min_negative_spread, cfg.alpha_spread) if spreading else (cfg.min_negative, cfg.alpha)
     recent = [(k, r[G_NEG]) for k, r in rows.items() if b - cfg.longest < k <= b]
-    if sum(n for _, n in recent) < cfg.min_negative:
+    if sum(n for _, n in recent) < least:
         return None
     rate = _expected_rate(rows, plat, b, usual, cfg)
     for w in cfg.windows:
         n = sum(c for k, c in recent if k > b - w)
-        if n < cfg.min_negative:
+        if n < least:
             continue
         expected = max(rate * w * usual.shape(b - w + 1, b, cfg), MIN_EXPECTED)
-        if n < cfg.min_ratio * expected or poisson_sf(n, expected) > cfg.alpha:
+        if n < cfg.min_ratio * expected or poisson_sf(n, expected) > alpha:
             continue
         total, neg = traffic.window_sums(plat, b - w + 1, b)
         if neg < max(cfg.min_negative_share, usual.share * cfg.share_lift) * total:
             continue
-        return Reading(gid, platform, b, w, n, expected, n / expected)
+        return Reading(gid, platform, b, w, n, expected, n / expected, tuple(group))
     return None
 
 
-def _pooled_rows(state: dict[str, Any], gid: int, platform: str, cfg: DetectorConfig) -> dict[int, list]:
-    """The grievance's rows, with those of its close kin added (fragments not merged yet)."""
-    kin = grievances.kin(state, gid, cfg.pool_similarity)
-    if len(kin) == 1:
-        return state["grievances"][gid]["plat"].get(platform, {})
+def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorConfig) -> tuple[list[int], bool]:
+    """The grievances counted together with gid, and whether they are loud on another platform.
+
+    Its close kin (fragments not merged yet) always. Once gid is loud somewhere else, also
+    the grievances loud there at the same time, or in its incident: one storm is told in many
+    ways, and on the next platform it is their sum that grows.
+    """
+    group = set(grievances.kin(state, gid, cfg.pool_similarity, cfg))
+    g = state["grievances"][gid]
+    elsewhere = {p: s for p, s in g["spikes"].items() if p != platform and b - s["last_bucket"] <= cfg.link}
+    if not elsewhere:
+        return sorted(group), False
+    for other, o in state["grievances"].items():
+        if g["incident"] is not None and o["incident"] == g["incident"]:
+            group.add(other)
+            continue
+        for p, s in elsewhere.items():
+            mate = o["spikes"].get(p)
+            if mate is not None and o["incident"] is None and abs(mate["first_bucket"] - s["first_bucket"]) <= cfg.longest:
+                group.add(other)
+    return sorted(group), True
+
+
+def _pooled_rows(state: dict[str, Any], group: list[int], platform: str) -> dict[int, list]:
+    """The group's complaints on the platform, bucket by bucket."""
+    if len(group) == 1:
+        return state["grievances"][group[0]]["plat"].get(platform, {})
     pooled: dict[int, list] = {}
-    for other in kin:
+    for other in group:
         grievances.add_rows(pooled, state["grievances"][other]["plat"].get(platform, {}))
     return pooled
 
@@ -84,10 +111,12 @@ def _expected_rate(rows: dict[int, list], plat: dict[str, Any], b: int, usual: t
 def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> tuple[float, int]:
     """When the excess began: a CUSUM change point over the two longest windows.
 
-    Each bucket adds its complaints minus a reference a little above the usual rate; the
-    onset is the first complaint of the final positive run of that sum.
+    Each bucket adds its complaints minus a reference a little above the usual rate (at least
+    a tenth of a complaint: one complaint keeps a run alive for under an hour, so a blog that
+    posts every twenty minutes keeps its true start); the onset is the first complaint of the
+    final positive run of that sum.
     """
-    reference = max(0.5, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
+    reference = max(0.1, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
     total, start = 0.0, None
     for bucket in range(b - 2 * cfg.longest + 1, b + 1):
         row = rows.get(bucket)
@@ -106,9 +135,10 @@ def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: Detect
 def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict[str, Any]:
     """Start or extend the spike of the reading's grievance on its platform; flag its buckets."""
     g = state["grievances"][reading.gid]
-    rows = g["plat"][reading.platform]
     spike = g["spikes"].get(reading.platform)
     if spike is None:
+        group = [m for m in reading.group if m in state["grievances"]] or [reading.gid]
+        rows = _pooled_rows(state, group, reading.platform)
         start_ts, start_b = onset(rows, reading.bucket, reading.expected / reading.window, cfg)
         spike = g["spikes"][reading.platform] = {
             "onset": start_ts, "onset_bucket": start_b, "first_bucket": reading.bucket,

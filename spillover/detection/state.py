@@ -38,7 +38,8 @@ G_NEG, G_FIRST, G_FLAGGED, G_REACH = range(4)
 
 def new_brand_state() -> dict[str, Any]:
     return {"watermark": None, "evaluated": None, "platforms": {}, "grievances": {}, "next_gid": 0,
-            "pending": {}, "late": {}, "incidents": {}, "resolved": {}, "opened": 0}
+            "pending": {}, "late": {}, "incidents": {}, "resolved": {}, "opened": 0,
+            "usual_complaint": {}}
 
 
 def new_platform(bucket: int) -> dict[str, Any]:

@@ -158,3 +158,42 @@ def test_deletion_notices_count_as_deletions_not_as_more_complaints():
     last = events[-1]
     assert last.response["deleted_posts"] == 5
     assert next(p for p in last.platforms if p.platform == "facebook").deleted_posts == 5
+
+
+def test_centring_tells_two_problems_of_one_brand_apart():
+    """Raw embeddings of one brand's complaints share a big common part; centred, they do not."""
+    import numpy as np
+    from spillover.detection.vectors import centred, unit
+
+    rng = np.random.default_rng(4)
+    common, billing, outage = (unit(rng.normal(size=64)) for _ in range(3))
+    sample = lambda topic: unit(2.0 * common + topic + 0.05 * rng.normal(size=64))
+    usual: dict = {}
+    for i in range(300):  # the brand's ordinary complaining, about both problems
+        centred(usual, sample(billing if i % 2 else outage), horizon=500)
+    a, b = sample(billing), sample(outage)
+    assert a @ b > 0.7  # raw: two different problems look alike
+    ca, cb = centred(usual, a, 500), centred(usual, b, 500)
+    assert ca @ cb < 0.3
+    assert ca @ centred(usual, sample(billing), 500) > 0.5  # one problem stays alike
+
+
+def test_one_storm_told_in_different_words_is_one_incident():
+    phrasings = ["acme charged me twice this month", "double billing from acme again",
+                 "two payments taken for one acme bill"]
+    storm = []
+    for k, text in enumerate(phrasings):
+        storm += burst("facebook", 33 + 0.1 * k, 20, 2, text=text, tag=f"f{k}")
+        storm += burst("twitter", 35 + 0.1 * k, 40, 3, text=text, tag=f"t{k}")
+    events, _ = run(by_time(background() + storm))
+    assert events and events[0].status == "opened" and events[0].path == ["facebook", "twitter"]
+    assert len({e.incident_id for e in events}) == 1
+
+
+def test_a_storm_loud_on_one_platform_is_found_early_on_the_next():
+    """Once the grievance is loud on facebook, a few twitter complaints about it are enough."""
+    fb = burst("facebook", 33, 30, 2)
+    tw = burst("twitter", 35, 4, 0.5)  # four complaints in half an hour, amid normal twitter traffic
+    events, _ = run(by_time(background() + fb + tw))
+    assert [e.status for e in events][:1] == ["opened"] and events[0].path == ["facebook", "twitter"]
+    assert events[0].detected_at <= "2026-03-03T11:40:00Z"  # within 40 minutes of the twitter onset

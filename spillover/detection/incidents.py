@@ -60,7 +60,8 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     platforms = set(state["grievances"][gid]["spikes"])
     for iid, inc in sorted(state["incidents"].items()):
         sim = grievances.likeness(state, [gid], inc["members"], cfg)
-        if sim >= cfg.pool_similarity or (sim >= cfg.storm_likeness and platforms <= set(inc["onsets"])):
+        loud_on = set(inc["onsets"]) | set(_spikes(state, inc["members"]))  # onsets: not yet, if opened just now
+        if sim >= cfg.pool_similarity or (sim >= cfg.storm_likeness and platforms <= loud_on):
             _join(state, inc, [gid])
             return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())

@@ -44,9 +44,9 @@ def expected(n_a: float, n_b: float, likeness: float) -> float:
 
 def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) -> int:
     """The id of the grievance this complaint belongs to (created if none is alike enough)."""
-    matrix, gids = _centroids(state, len(vec))
+    matrix, gids, counts = _centroids(state, len(vec))
     if gids:
-        sims = matrix @ vec / _sizes(state, gids, cfg)
+        sims = matrix @ vec / _certainties(counts, cfg)
         j = int(np.argmax(sims))
         if sims[j] >= cfg.join_similarity:
             g = state["grievances"][gids[j]]
@@ -54,6 +54,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) 
             g["n"] += 1
             g["last"] = max(g["last"], b)
             matrix[j] = unit(g["v"])
+            counts[j] = g["n"]
             return gids[j]
     if len(state["grievances"]) >= cfg.max_grievances:
         _evict(state)
@@ -166,14 +167,16 @@ def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorCon
 
 def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> np.ndarray:
     """Likeness of grievance gid to every grievance, in the order of the centroid matrix."""
-    matrix, order = _centroids(state, len(state["grievances"][gid]["v"]))
-    sizes = _sizes(state, order, cfg)
+    matrix, order, counts = _centroids(state, len(state["grievances"][gid]["v"]))
+    sizes = _certainties(counts, cfg)
     j = order.index(gid)
     return matrix @ matrix[j] / np.maximum(LEAST_EXPECTED, sizes * sizes[j])
 
 
-def _sizes(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> np.ndarray:
-    return np.array([certainty(state["grievances"][g]["n"], cfg.complaint_likeness) for g in gids])
+def _certainties(counts: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
+    """certainty() of each grievance, at once."""
+    rho = cfg.complaint_likeness
+    return np.sqrt(counts * rho / (counts * rho + 1.0 - rho))
 
 
 def _total(state: dict[str, Any], gids: list[int]) -> np.ndarray:
@@ -184,13 +187,16 @@ def _count(state: dict[str, Any], gids: list[int]) -> int:
     return sum(state["grievances"][gid]["n"] for gid in gids)
 
 
-def _centroids(state: dict[str, Any], dim: int) -> tuple[np.ndarray, list[int]]:
-    """Unit centroids as one matrix (a cache: rebuilt after a restore or a change of model)."""
+def _centroids(state: dict[str, Any], dim: int) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Unit centroids as one matrix, their ids, their sizes (a cache: rebuilt after a restore
+    or a change of model)."""
     cached = state.get("_centroids")
     if cached is None or cached[0].shape[1] != dim:
-        gids = [gid for gid in sorted(state["grievances"]) if len(state["grievances"][gid]["v"]) == dim]
-        rows = [unit(np.asarray(state["grievances"][gid]["v"], dtype=np.float64)) for gid in gids]
-        cached = state["_centroids"] = (np.array(rows).reshape(len(rows), dim), gids)
+        gs = state["grievances"]
+        gids = [gid for gid in sorted(gs) if len(gs[gid]["v"]) == dim]
+        rows = [unit(np.asarray(gs[gid]["v"], dtype=np.float64)) for gid in gids]
+        counts = np.array([gs[gid]["n"] for gid in gids], dtype=np.float64)
+        cached = state["_centroids"] = (np.array(rows).reshape(len(rows), dim), gids, counts)
     return cached
 
 

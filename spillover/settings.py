@@ -83,7 +83,8 @@ class DetectionSettings:
     alpha: float = 1e-4
     min_negative_share: float = 0.2
     share_lift: float = 1.25
-    # Grievances: complaints are grouped by the cosine similarity of their embeddings.
+    # Grievances: complaints are grouped by the likeness of their embeddings, a cosine divided by
+    # what two groups of those sizes about one problem show (1.0: one grievance; grievances.py).
     join_similarity: float = 0.5
     link_similarity: float = 0.6
     merge_similarity: float = 0.85

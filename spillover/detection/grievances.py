@@ -14,7 +14,6 @@ platform in event-time buckets, which is what spikes.py tests.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -32,9 +31,10 @@ LEAST_EXPECTED = 0.5
 TERMS_PER_GRIEVANCE = 60
 
 
-def certainty(n: float, likeness: float) -> float:
-    """Expected cosine between the centroid of n complaints and the grievance they are about."""
-    return math.sqrt(n * likeness / (n * likeness + 1.0 - likeness))
+def certainty(n, likeness: float):
+    """Expected cosine between the centroid of n complaints and the grievance they are about
+    (n a number, or an array of them)."""
+    return np.sqrt(n * likeness / (n * likeness + 1.0 - likeness))
 
 
 def expected(n_a: float, n_b: float, likeness: float) -> float:
@@ -46,7 +46,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) 
     """The id of the grievance this complaint belongs to (created if none is alike enough)."""
     matrix, gids, counts = _centroids(state, len(vec))
     if gids:
-        sims = matrix @ vec / _certainties(counts, cfg)
+        sims = matrix @ vec / certainty(counts, cfg.complaint_likeness)
         j = int(np.argmax(sims))
         if sims[j] >= cfg.join_similarity:
             g = state["grievances"][gids[j]]
@@ -102,8 +102,7 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
         gid = moved.get(gid, gid)
         if gid not in state["grievances"]:
             continue
-        sims = _likeness_to(state, gid, cfg)
-        order = _centroids(state, len(state["grievances"][gid]["v"]))[1]
+        sims, order = _likeness_to(state, gid, cfg)
         for j in sorted(range(len(order)), key=lambda j: order[j]):
             other = order[j]
             if other != gid and sims[j] >= cfg.merge_similarity and _mergeable(state, gid, other):
@@ -151,8 +150,7 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
 
 def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) -> list[int]:
     """The grievance and those at least `threshold` alike."""
-    sims = _likeness_to(state, gid, cfg)
-    order = _centroids(state, len(state["grievances"][gid]["v"]))[1]
+    sims, order = _likeness_to(state, gid, cfg)
     return [order[j] for j in range(len(order)) if order[j] == gid or sims[j] >= threshold]
 
 
@@ -162,21 +160,15 @@ def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorCon
     if len(va) != len(vb):
         return -1.0
     cos = float(unit(va) @ unit(vb))
-    return cos / max(LEAST_EXPECTED, expected(_count(state, a), _count(state, b), cfg.complaint_likeness))
+    return cos / max(LEAST_EXPECTED, float(expected(_count(state, a), _count(state, b), cfg.complaint_likeness)))
 
 
-def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> np.ndarray:
-    """Likeness of grievance gid to every grievance, in the order of the centroid matrix."""
+def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> tuple[np.ndarray, list[int]]:
+    """Likeness of grievance gid to every grievance, and their ids, in the centroid matrix's order."""
     matrix, order, counts = _centroids(state, len(state["grievances"][gid]["v"]))
-    sizes = _certainties(counts, cfg)
+    sizes = certainty(counts, cfg.complaint_likeness)
     j = order.index(gid)
-    return matrix @ matrix[j] / np.maximum(LEAST_EXPECTED, sizes * sizes[j])
-
-
-def _certainties(counts: np.ndarray, cfg: DetectorConfig) -> np.ndarray:
-    """certainty() of each grievance, at once."""
-    rho = cfg.complaint_likeness
-    return np.sqrt(counts * rho / (counts * rho + 1.0 - rho))
+    return matrix @ matrix[j] / np.maximum(LEAST_EXPECTED, sizes * sizes[j]), order
 
 
 def _total(state: dict[str, Any], gids: list[int]) -> np.ndarray:

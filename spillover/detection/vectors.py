@@ -8,7 +8,7 @@ import numpy as np
 from .terms import post_terms
 
 HASHED_DIM = 256
-SHRINK = 0.8   # of the brand's usual complaint taken away
+SHRINK = 0.8   # of the brand's usual complaint taken away (a fifth stays in)
 
 
 def post_vector(embedding: tuple[float, ...], text: str, brand: str) -> np.ndarray:
@@ -39,7 +39,7 @@ def centred(usual: dict, vec: np.ndarray, horizon: float) -> np.ndarray:
     dominate a sentence embedding: two different problems of one brand come out 0.7-0.9
     alike. Taking away the running mean of the brand's complaints (an average over about the
     last `horizon` of them) leaves what this complaint is about, where one problem is about
-    0.5 alike and two problems about 0.2. A tenth of the usual stays in, so a complaint that
+    0.5 alike and two problems about 0.2. A fifth of the usual stays in, so a complaint that
     is exactly the usual one keeps its own direction instead of a rounding error's.
     """
     total = usual.get("v")

@@ -80,17 +80,18 @@ class _JsonSerializer(Serializer):
 
 def json_producer(broker: str, client_id: str = "spillover", **overrides: Any) -> KafkaProducer:
     """A producer that never drops quietly: acks from all replicas, retries, ordered per key."""
-    return KafkaProducer(**overrides,
-        bootstrap_servers=broker,
-        api_version=API_VERSION,
-        client_id=client_id,
-        acks="all",
-        retries=10,
-        max_in_flight_requests_per_connection=1,
-        linger_ms=20,
-        key_serializer=_KeySerializer(),
-        value_serializer=_JsonSerializer(),
-    )
+    return KafkaProducer(**{
+        "bootstrap_servers": broker,
+        "api_version": API_VERSION,
+        "client_id": client_id,
+        "acks": "all",
+        "retries": 10,
+        "max_in_flight_requests_per_connection": 1,
+        "linger_ms": 20,
+        "key_serializer": _KeySerializer(),
+        "value_serializer": _JsonSerializer(),
+        **overrides,
+    })
 
 
 def read_topic(

@@ -63,7 +63,7 @@ class ModelSettings:
 @dataclass(frozen=True)
 class DetectionSettings:
     # A post is a complaint when the model gives "negative" at least this probability.
-    negative_threshold: float = 0.15
+    negative_threshold: float = 0.25
     bucket_minutes: int = 5
     # Spike tests scan windows from the shortest to the longest, doubling (30, 60, 120, 240).
     min_window_minutes: int = 30

@@ -54,7 +54,7 @@ class WorkerProcess:
                                      stdin=subprocess.DEVNULL, env=env)
 
     def counters(self) -> dict[str, float]:
-        """Sums of the worker's counters, or {} while its metrics server is not up yet."""
+        """Sums of the worker's counters and histogram totals, or {} while its metrics server is not up yet."""
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as resp:
                 text = resp.read().decode()
@@ -63,7 +63,7 @@ class WorkerProcess:
         sums: dict[str, float] = {}
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
-                if sample.name.endswith("_total"):
+                if sample.name.endswith(("_total", "_sum", "_count")):
                     sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
         return sums
 

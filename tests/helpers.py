@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import random
+import uuid
 
 from spillover.records import EnrichedPost, RawPost, Sentiment
+from spillover.scenarios import SAMPLE_WATCHLIST
+from spillover.settings import Settings, load_settings
 from spillover.timeutil import format_epoch, to_epoch
 
 T0 = to_epoch("2026-03-02T00:00:00Z")
@@ -53,3 +56,12 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
         p *= rng.random()
     return k
+
+
+def isolated_settings(broker: str) -> Settings:
+    """Own topics and consumer group per test, on the shared session broker."""
+    tag = uuid.uuid4().hex[:8]
+    s = load_settings({"kafka.broker": broker, "kafka.group_id": f"spillover-{tag}",
+                       "app.watchlist": str(SAMPLE_WATCHLIST)}, env={})
+    return s.replace("topics", raw=f"raw-{tag}", enriched=f"enriched-{tag}", dlq=f"dlq-{tag}",
+                     incidents=f"incidents-{tag}")

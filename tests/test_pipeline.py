@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 
@@ -13,19 +12,11 @@ from spillover.enrichment import Rejection, parse
 from spillover.kafka_io import ensure_topics, json_producer, read_topic
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH, SAMPLE_WATCHLIST
-from spillover.settings import Settings, load_settings
 from spillover.watchlist import Watchlist
 
+from helpers import isolated_settings
+
 pytestmark = [pytest.mark.broker, pytest.mark.model]
-
-
-def isolated_settings(broker: str) -> Settings:
-    """Own topics and consumer group per test, on the shared session broker."""
-    tag = uuid.uuid4().hex[:8]
-    s = load_settings({"kafka.broker": broker, "kafka.group_id": f"spillover-{tag}",
-                       "app.watchlist": str(SAMPLE_WATCHLIST)}, env={})
-    return s.replace("topics", raw=f"raw-{tag}", enriched=f"enriched-{tag}", dlq=f"dlq-{tag}",
-                     incidents=f"incidents-{tag}")
 
 
 def canonical(events) -> list[str]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..scenarios import SAMPLE_POSTS
+from ..scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
 from .common import add_common, settings_from
 
 
@@ -15,6 +15,14 @@ def register(sub) -> None:
     b = inner.add_parser("bench", help="posts per second of the model step")
     b.add_argument("--data", metavar="FILE", help="JSON lines with a text field (default: the demo scenario)")
     b.add_argument("--posts", type=int, default=2000, help="how many posts to time (default 2000)")
+    b.add_argument("--pipeline", action="store_true",
+                   help="time the whole enrichment agent instead: a real worker, posts.raw in, "
+                        "posts.enriched out, on the embedded broker unless --broker is given")
+    b.add_argument("--broker", metavar="HOST:PORT", help="with --pipeline: an existing Kafka to use")
+    b.add_argument("--load", type=float, default=0.8,
+                   help="with --pipeline: steady load as a fraction of the measured rate (default 0.8)")
+    b.add_argument("--seconds", type=float, default=30.0,
+                   help="with --pipeline: how long the steady load runs (default 30)")
     x = inner.add_parser("export", help="write the model as a standard Hugging Face folder",
                          description="Config, tokenizer and weights that transformers.pipeline("
                                      "'text-classification', model=DIR) loads, with the same labels as Spillover.")
@@ -64,6 +72,8 @@ def run_bench(args) -> int:
     from ..models.data import read_texts
     from ..models.evaluate import bench
 
+    if args.pipeline:
+        return run_pipeline_bench(args)
     result = bench(_model(args), read_texts(args.data or SAMPLE_POSTS), args.posts)
     if args.json:
         print(json.dumps(result))
@@ -71,6 +81,28 @@ def run_bench(args) -> int:
         print(f"{result['posts_per_second']} posts/s  ({result['posts']} posts in {result['seconds']} s, "
               f"batches up to {result['batch_size_max']}, device {result['device']}, "
               f"{result['threads']} threads)")
+    return 0
+
+
+def run_pipeline_bench(args) -> int:
+    from ..agent_bench import AgentBench, usable_posts
+    from ..replay import read_lines
+    from ..watchlist import Watchlist
+
+    if not args.watchlist and not args.data:
+        args.watchlist = str(SAMPLE_WATCHLIST)
+    settings = settings_from(args, **{"model.name": args.model, "model.device": args.device,
+                                      "model.max_batch": args.batch, "model.quantize": args.quantize})
+    posts = usable_posts(list(read_lines(args.data or str(SAMPLE_POSTS))), Watchlist.load(settings.app.watchlist))
+    result = AgentBench(settings, posts, burst=args.posts, load=args.load, steady_s=args.seconds).run()
+    if args.json:
+        print(json.dumps(result))
+    else:
+        lat = result["latency_ms"]
+        print(f"{result['posts_per_second']} posts/s through the enrichment agent (burst of "
+              f"{result['burst_posts']} posts, raw -> enriched, model {result['model']} on {result['device']})")
+        print(f"at {result['steady_rate']} posts/s for {result['steady_seconds']:.0f} s: latency p50 "
+              f"{lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms, max {lat['max']} ms")
     return 0
 
 

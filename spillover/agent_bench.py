@@ -1,0 +1,153 @@
+"""The enrichment agent end to end: posts.raw -> a real worker -> posts.enriched, timed.
+
+`spillover model bench --pipeline` runs this. A `spillover worker` process (the one production
+runs) on a broker, embedded unless one is given. Three phases:
+
+1. warm-up: a few posts, until the worker has joined its group and the model has run once;
+2. burst: many posts sent at once, timed from the first send to the last enriched post read
+   back: the agent's posts per second, Kafka and batching included;
+3. steady load: posts sent at a fraction (default 80%) of that rate, each post's latency
+   measured from its send to its enriched copy arriving at a reader.
+
+Posts are the bundled scenario's, each given a fresh id, so runs never mix on a shared broker.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from .broker import EmbeddedBroker
+from .demo import WorkerProcess
+from .enrichment import Rejection, parse
+from .kafka_io import ensure_topics, json_producer, read_topic
+from .settings import Settings
+from .watchlist import Watchlist
+
+
+@dataclass
+class Arrivals:
+    """Enriched post ids as a reader sees them, with the wall time each one arrived."""
+
+    prefix: str
+    seen: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def follow(self, broker: str, topic: str, stop: threading.Event) -> None:
+        for record in read_topic(broker, topic, stop=stop):
+            post_id = json.loads(record.value).get("id", "")
+            if post_id.startswith(self.prefix):
+                with self.lock:
+                    self.seen.setdefault(post_id, time.time())
+
+    def wait_for(self, ids: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if all(i in self.seen for i in ids):
+                    return
+            time.sleep(0.05)
+        with self.lock:
+            missing = sum(i not in self.seen for i in ids)
+        raise TimeoutError(f"{missing} of {len(ids)} posts did not come back enriched within {timeout:.0f}s")
+
+    def times(self, ids: list[str]) -> list[float]:
+        with self.lock:
+            return [self.seen[i] for i in ids]
+
+
+def usable_posts(lines: list[bytes], watchlist: Watchlist) -> list[dict]:
+    """The scenario posts the agent accepts (the sample's deliberately bad lines left out)."""
+    return [json.loads(line) for line in lines if not isinstance(parse(None, line, watchlist), Rejection)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class AgentBench:
+    def __init__(self, settings: Settings, posts: list[dict], burst: int = 3000,
+                 load: float = 0.8, steady_s: float = 30.0, timeout_s: float = 600.0):
+        if not posts:
+            raise ValueError("no usable posts to benchmark")
+        self.settings = settings.replace("kafka", raw_partitions=1)
+        self.posts, self.burst, self.load, self.steady_s = posts, burst, load, steady_s
+        self.timeout_s = timeout_s
+        self.arrivals = Arrivals(prefix=f"bench-{uuid.uuid4().hex[:8]}:")
+        self._sent = 0
+
+    def run(self) -> dict:
+        broker = None
+        if not self.settings.kafka.broker:
+            broker = EmbeddedBroker()
+            broker.start()
+        try:
+            return self._run(self.settings.kafka.broker or broker.bootstrap)
+        finally:
+            if broker:
+                broker.stop()
+
+    def _run(self, address: str) -> dict:
+        ensure_topics(self.settings, address)
+        stop = threading.Event()
+        threading.Thread(target=self.arrivals.follow, daemon=True,
+                         args=(address, self.settings.topics.enriched, stop)).start()
+        worker = WorkerProcess(address, self.settings)
+        producer = json_producer(address, client_id="spillover-bench", linger_ms=5)
+        try:
+            self.arrivals.wait_for(list(self._send(producer, 128)), self.timeout_s)  # warm-up
+            rate = self._burst(producer)
+            latencies = self._steady(producer, rate * self.load)
+            counters = worker.counters()
+        finally:
+            stop.set()
+            producer.close()
+            worker.stop()
+        return self._report(rate, latencies, counters)
+
+    def _send(self, producer, count: int) -> dict[str, float]:
+        """Send `count` posts now; their ids with the wall time each was handed to the producer."""
+        sent = {}
+        for _ in range(count):
+            post = dict(self.posts[self._sent % len(self.posts)], id=f"{self.arrivals.prefix}{self._sent}")
+            self._sent += 1
+            sent[post["id"]] = time.time()
+            producer.send(self.settings.topics.raw, key=post["id"], value=post)
+        producer.flush()
+        return sent
+
+    def _burst(self, producer) -> float:
+        sent = self._send(producer, self.burst)
+        self.arrivals.wait_for(list(sent), self.timeout_s)
+        return len(sent) / (max(self.arrivals.times(list(sent))) - min(sent.values()))
+
+    def _steady(self, producer, rate: float) -> list[float]:
+        """Send at `rate` posts/s for steady_s seconds; each post's latency in seconds."""
+        sent: dict[str, float] = {}
+        start = time.monotonic()
+        while (elapsed := time.monotonic() - start) < self.steady_s:
+            due = int(elapsed * rate) + 1 - len(sent)
+            if due > 0:
+                sent |= self._send(producer, due)
+            time.sleep(0.01)
+        self.arrivals.wait_for(list(sent), self.timeout_s)
+        return [arrived - sent[i] for i, arrived in zip(sent, self.arrivals.times(list(sent)))]
+
+    def _report(self, rate: float, latencies: list[float], counters: dict[str, float]) -> dict:
+        ms = [x * 1000 for x in latencies]
+        batches = counters.get("spillover_model_batch_size_count") or 1
+        return {
+            "posts_per_second": round(rate, 1), "burst_posts": self.burst,
+            "steady_rate": round(rate * self.load, 1), "steady_posts": len(ms), "steady_seconds": self.steady_s,
+            "latency_ms": {"p50": round(statistics.median(ms)), "p95": round(percentile(ms, 0.95)),
+                           "p99": round(percentile(ms, 0.99)), "max": round(max(ms))},
+            "max_batch": self.settings.model.max_batch, "batch_wait_s": self.settings.model.batch_wait_s,
+            "mean_batch": round(counters.get("spillover_model_batch_size_sum", 0) / batches, 1),
+            "model_seconds": round(counters.get("spillover_model_batch_seconds_sum", 0), 1),
+            "model": self.settings.model.name + ("+int8" if self.settings.model.quantize else ""),
+            "device": self.settings.model.device,
+        }

@@ -29,7 +29,7 @@ def bench(model: SentimentModel, texts: list[str], min_posts: int = 2000) -> dic
     seconds = time.perf_counter() - start
     sizes = model.last_batch_sizes
     return {
-        "model": model.name, "device": model.device, "threads": torch.get_num_threads(),
+        "model": model.name, "device": model.device, "threads": torch.get_num_threads(), "lanes": model.lanes,
         "cpus": os.cpu_count(), "posts": len(sample), "seconds": round(seconds, 3),
         "posts_per_second": round(len(sample) / seconds, 1),
         "batch_size_max": max(sizes), "batches": len(sizes),

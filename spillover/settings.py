@@ -50,7 +50,9 @@ class ModelSettings:
     max_batch: int = 64
     batch_wait_s: float = 0.05
     max_length: int = 128
-    threads: int = 0  # 0: let torch decide
+    threads: int = 0  # torch threads per lane; 0: cores / lanes
+    # Forward passes side by side on CPU (0: one per core, at most 4); always 1 on a GPU.
+    lanes: int = 0
     # Maps a foreign model's labels onto ours, e.g. {"LABEL_0": "negative", "1 star": "negative"}.
     label_map: Mapping[str, str] = field(default_factory=dict)
     allow_download: bool = False

@@ -32,11 +32,21 @@ def test_predictions_carry_scores_and_a_normalised_embedding(model):
 
 
 def test_results_come_back_in_input_order_across_batches():
-    m = SentimentModel.load(ModelSettings(max_batch=2))
+    m = SentimentModel.load(ModelSettings(max_batch=2, lanes=1))
     texts = ["terrible, awful, worst service ever", "ok", "absolutely fantastic, love it", "a" * 300, "meh"]
     one_by_one = [m.predict([t])[0].label for t in texts]
     assert [p.label for p in m.predict(texts)] == one_by_one
     assert m.last_batch_sizes == [2, 2, 1]
+
+
+def test_side_by_side_lanes_give_the_same_answers_as_one(model):
+    texts = ["terrible, awful, worst service ever", "ok", "absolutely fantastic, love it", "a" * 300,
+             "meh", "they charged me twice and support never called back", "new store opens friday"]
+    single = SentimentModel(model.network, model.tokenizer, ModelSettings(lanes=1))
+    lanes = SentimentModel(model.network, model.tokenizer, ModelSettings(lanes=3, max_batch=2))
+    got = lanes.predict(texts)
+    assert lanes.last_batch_sizes == [2, 2, 2, 1]  # dealt out three at a time
+    assert [(p.label, p.scores) for p in got] == [(p.label, p.scores) for p in single.predict(texts)]
 
 
 def _tiny_model(path, labels):

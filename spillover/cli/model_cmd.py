@@ -69,18 +69,18 @@ def run_eval(args) -> int:
 
 
 def run_bench(args) -> int:
+    if args.pipeline:
+        return run_pipeline_bench(args)
     from ..models.data import read_texts
     from ..models.evaluate import bench
 
-    if args.pipeline:
-        return run_pipeline_bench(args)
     result = bench(_model(args), read_texts(args.data or SAMPLE_POSTS), args.posts)
     if args.json:
         print(json.dumps(result))
     else:
         print(f"{result['posts_per_second']} posts/s  ({result['posts']} posts in {result['seconds']} s, "
               f"batches up to {result['batch_size_max']}, device {result['device']}, "
-              f"{result['threads']} threads)")
+              f"{result['lanes']} lanes x {result['threads']} threads)")
     return 0
 
 

@@ -3,10 +3,15 @@
 Each call returns, per text, a label, the three class scores, and a normalised sentence
 embedding from the same forward pass (mean of the last hidden layer) for grouping posts.
 
-On a CPU the texts of one call run in `lanes` side by side, each lane a single-threaded
-forward pass over its own length-sorted slice. Two threads sharing every matrix product wait
-for each other at each step, and wait long whenever the worker's event loop takes one of
-the cores; lanes do not (about a fifth more posts per second on two cores).
+A post's results do not depend on the posts that share its batch: texts are padded to a
+width set by their own length, and batches hold one width each. (Padded to the longest
+batch-mate, a post's numbers moved by a few 1e-7, enough to flip the fourth decimal of about
+one post in fifty, and the stream, which batches as messages arrive, could then disagree with
+replay.) The dynamic int8 model is the exception: it scales activations per batch.
+
+On a CPU the batches of one call run in `lanes` side by side, each lane a single-threaded
+forward pass. Two threads sharing every matrix product wait for each other at each step, and
+wait long whenever the worker's event loop takes one of the cores; lanes do not.
 """
 from __future__ import annotations
 
@@ -21,6 +26,10 @@ from ..settings import ModelSettings
 from .encoder import LABELS
 from .labels import label_mapping
 from .loading import load_network
+
+
+# Texts are padded to a multiple of this many tokens, whatever else is in their batch.
+PAD_TO = 8
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,18 @@ class SentimentModel:
         return cls(network, tokenizer, settings)
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        """Predict in length-sorted batches (less padding), results in input order."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = _deal(order, self.settings.max_batch, self.lanes)
+        """Predict in batches of one padded width each, results in input order.
+
+        Each text is padded to a width set by its own length (a multiple of PAD_TO tokens),
+        never by its batch-mates': a post's scores and embedding are then the same whichever
+        posts share its batch, so the stream (batches as messages arrive) and replay agree.
+        """
         # Tokenised here, one after another: a fast tokenizer must not be used by two threads at once.
-        encodings = [self._encode([texts[i] for i in idx]) for idx in batches]
+        enc = self.tokenizer(texts, truncation=True, max_length=self.settings.max_length)
+        widths = [padded_width(len(ids), self.settings.max_length) for ids in enc["input_ids"]]
+        batches = _deal(sorted(range(len(texts)), key=lambda i: widths[i]), widths,
+                        self.settings.max_batch, self.lanes)
+        encodings = [self._pad(enc, idx, widths[idx[0]]) for idx in batches]
         outputs = self._lanes.map(self._forward, encodings) if self._lanes else map(self._forward, encodings)
         results: list[Prediction | None] = [None] * len(texts)
         for idx, predictions in zip(batches, outputs):
@@ -74,9 +90,9 @@ class SentimentModel:
         self.last_batch_sizes = [len(idx) for idx in batches]
         return results  # type: ignore[return-value]
 
-    def _encode(self, texts: list[str]):
-        return self.tokenizer(texts, padding=True, truncation=True, max_length=self.settings.max_length,
-                              return_tensors="pt").to(self.device)
+    def _pad(self, enc, idx: list[int], width: int):
+        rows = [{key: values[i] for key, values in enc.items()} for i in idx]
+        return self.tokenizer.pad(rows, padding="max_length", max_length=width, return_tensors="pt").to(self.device)
 
     @torch.inference_mode()
     def _forward(self, enc) -> list[Prediction]:
@@ -97,14 +113,26 @@ class SentimentModel:
         return self.predict(texts), time.perf_counter() - start
 
 
-def _deal(order: list[int], max_batch: int, lanes: int) -> list[list[int]]:
-    """Batches of at most max_batch from length-sorted indices, `lanes` at a time dealt out in
-    turn, so the batches that run side by side are about as long and finish together."""
-    size = min(max_batch, -(-len(order) // lanes)) or 1
-    batches = []
-    for start in range(0, len(order), size * lanes):
-        group = order[start:start + size * lanes]
-        batches.extend(b for b in (group[lane::lanes] for lane in range(lanes)) if b)
+def padded_width(tokens: int, max_length: int) -> int:
+    return min(max_length, -(-tokens // PAD_TO) * PAD_TO)
+
+
+def _deal(order: list[int], widths: list[int], max_batch: int, lanes: int) -> list[list[int]]:
+    """Batches of one width each, at most max_batch, from indices sorted by width. A width's
+    texts are dealt out in turn over `lanes` batches, so the batches that run side by side are
+    about as big and finish together."""
+    batches: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        end = start
+        while end < len(order) and widths[order[end]] == widths[order[start]]:
+            end += 1
+        group = order[start:end]
+        size = min(max_batch, -(-len(group) // lanes))
+        for first in range(0, len(group), size * lanes):
+            chunk = group[first:first + size * lanes]
+            batches.extend(b for b in (chunk[lane::lanes] for lane in range(lanes)) if b)
+        start = end
     return batches
 
 

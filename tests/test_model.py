@@ -36,17 +36,20 @@ def test_results_come_back_in_input_order_across_batches():
     texts = ["terrible, awful, worst service ever", "ok", "absolutely fantastic, love it", "a" * 300, "meh"]
     one_by_one = [m.predict([t])[0].label for t in texts]
     assert [p.label for p in m.predict(texts)] == one_by_one
-    assert m.last_batch_sizes == [2, 2, 1]
+    assert max(m.last_batch_sizes) == 2 and sum(m.last_batch_sizes) == 5
 
 
-def test_side_by_side_lanes_give_the_same_answers_as_one(model):
+def test_a_post_gets_the_same_enrichment_whichever_posts_share_its_batch(model):
+    """The stream batches posts as they arrive, replay batches them otherwise: same numbers."""
     texts = ["terrible, awful, worst service ever", "ok", "absolutely fantastic, love it", "a" * 300,
-             "meh", "they charged me twice and support never called back", "new store opens friday"]
-    single = SentimentModel(model.network, model.tokenizer, ModelSettings(lanes=1))
-    lanes = SentimentModel(model.network, model.tokenizer, ModelSettings(lanes=3, max_batch=2))
-    got = lanes.predict(texts)
-    assert lanes.last_batch_sizes == [2, 2, 2, 1]  # dealt out three at a time
-    assert [(p.label, p.scores) for p in got] == [(p.label, p.scores) for p in single.predict(texts)]
+             "meh", "they charged me twice and support never called back", "new store opens friday",
+             "@acme my parcel has been 'out for delivery' for six days now, nobody answers the chat"]
+    together = model.predict(texts)
+    for lanes, batch in ((1, 64), (3, 2)):
+        other = SentimentModel(model.network, model.tokenizer, ModelSettings(lanes=lanes, max_batch=batch))
+        alone = [other.predict([t])[0] for t in texts]
+        assert alone == together  # labels, scores and every embedding component
+        assert other.predict(texts[::-1]) == together[::-1]
 
 
 def _tiny_model(path, labels):

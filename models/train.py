@@ -73,20 +73,6 @@ def topic_targets(model, tok, texts: list[str], args) -> torch.Tensor:
     return out
 
 
-@torch.inference_mode()
-def predict(model, tok, texts: list[str], max_length: int, device: str = "cpu") -> list[int]:
-    model.eval()
-    out = [0] * len(texts)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for s in range(0, len(order), 128):
-        idx = order[s:s + 128]
-        enc = tok([texts[i] for i in idx], padding=True, truncation=True,
-                  max_length=max_length, return_tensors="pt").to(device)
-        for i, p in zip(idx, model(**enc).logits.argmax(-1).tolist()):
-            out[i] = p
-    return out
-
-
 def train(args, save_artefact: bool = True) -> dict:
     random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -124,7 +110,8 @@ def train(args, save_artefact: bool = True) -> dict:
             opt.step()
             sched.step()
             total += loss.item() * len(batch)
-        report = classification_report(val_labels, predict(model, tok, val_texts, args.max_length, args.device))
+        logits = logits_of(model, tok, val_texts, args.max_length, args.device)
+        report = classification_report(val_labels, logits.argmax(-1).tolist())
         history.append({"epoch": epoch + 1, "train_loss": total / len(texts),
                         "val_macro_recall": report["macro_recall"], "seconds": time.time() - start})
         print(json.dumps(history[-1]), flush=True)

@@ -40,12 +40,15 @@ def register(sub) -> None:
     b.set_defaults(run=run_bench)
 
 
+def _settings(args):
+    return settings_from(args, **{"model.name": args.model, "model.device": args.device,
+                                  "model.max_batch": args.batch, "model.quantize": args.quantize})
+
+
 def _model(args):
     from ..models.pipeline import SentimentModel
 
-    settings = settings_from(args, **{"model.name": args.model, "model.device": args.device,
-                                      "model.max_batch": args.batch, "model.quantize": args.quantize})
-    return SentimentModel.load(settings.model)
+    return SentimentModel.load(_settings(args).model)
 
 
 def run_eval(args) -> int:
@@ -91,8 +94,7 @@ def run_pipeline_bench(args) -> int:
 
     if not args.watchlist and not args.data:
         args.watchlist = str(SAMPLE_WATCHLIST)
-    settings = settings_from(args, **{"model.name": args.model, "model.device": args.device,
-                                      "model.max_batch": args.batch, "model.quantize": args.quantize})
+    settings = _settings(args)
     posts = usable_posts(list(read_lines(args.data or str(SAMPLE_POSTS))), Watchlist.load(settings.app.watchlist))
     result = AgentBench(settings, posts, burst=args.posts, load=args.load, steady_s=args.seconds).run()
     if args.json:

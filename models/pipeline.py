@@ -4,10 +4,10 @@ Each call returns, per text, a label, the three class scores, and a normalised s
 embedding from the same forward pass (mean of the last hidden layer) for grouping posts.
 
 A post's results do not depend on the posts that share its batch: texts are padded to a
-width set by their own length, and batches hold one width each. (Padded to the longest
-batch-mate, a post's numbers moved by a few 1e-7, enough to flip the fourth decimal of about
-one post in fifty, and the stream, which batches as messages arrive, could then disagree with
-replay.) The dynamic int8 model is the exception: it scales activations per batch.
+width set by their own length, and batches hold one width each. (Padded to its longest
+batch-mate, a post's numbers moved slightly, enough to flip the fourth decimal of some
+embedding components, and the stream, which batches as messages arrive, could then disagree
+with replay; tests/test_model.py checks this.) The dynamic int8 model is the exception: it scales activations per batch.
 
 On a CPU the batches of one call run in `lanes` side by side, each lane a single-threaded
 forward pass. Two threads sharing every matrix product wait for each other at each step, and

@@ -197,3 +197,15 @@ def test_a_storm_loud_on_one_platform_is_found_early_on_the_next():
     events, _ = run(by_time(background() + fb + tw))
     assert [e.status for e in events][:1] == ["opened"] and events[0].path == ["facebook", "twitter"]
     assert events[0].detected_at <= "2026-03-03T11:40:00Z"  # within 40 minutes of the twitter onset
+
+
+def test_an_old_spike_past_the_link_time_does_not_lend_its_onset_to_a_new_storm():
+    # A one-platform burst on day two, long forgotten when the same grievance flares up
+    # again on the same platform more than `link_hours` later, and then spreads.
+    old = burst("twitter", 26, 40, 2, tag="old")
+    tw, fb = burst("twitter", 55, 60, 3), burst("facebook", 56, 30, 2)
+    events, _ = run(by_time(background(days=3) + old + tw + fb))
+    opened = [e for e in events if e.status == "opened"]
+    assert len(opened) == 1 and opened[0].path == ["twitter", "facebook"]
+    twitter_seen = next(p.first_seen for p in opened[0].platforms if p.platform == "twitter")
+    assert twitter_seen >= "2026-03-04T06:30"  # hour 54.5 at the earliest, not hour 26

@@ -16,7 +16,7 @@ from ..records import EnrichedPost, IncidentEvent
 from ..settings import DetectionSettings
 from . import grievances, spikes, traffic
 from .config import DetectorConfig
-from .incidents import decide
+from .incidents import decide, expire_spikes
 from .state import new_brand_state
 from .terms import post_terms
 from .traffic import bucket_of
@@ -118,6 +118,8 @@ class Detector:
                     reading = spikes.test(state, gid, platform, b, self.cfg, usuals[platform])
                     if reading:
                         readings.append(reading)
+        # Spikes idle longer than `link` end first: a new burst must not inherit an old onset.
+        expire_spikes(state, b, self.cfg)
         for reading in readings:
             spikes.record(state, reading, self.cfg)
         spiked = sorted({r.gid for r in readings})

@@ -34,7 +34,6 @@ def incident_id(brand: str, first_platform: str, onset: float) -> str:
 def decide(state: dict[str, Any], brand: str, b: int, spiked: list[int], cfg: DetectorConfig,
            playbook: dict) -> list[IncidentEvent]:
     """Move the brand's incidents along after bucket b closed; return the events to emit."""
-    _expire_spikes(state, b, cfg)
     for gid in spiked:
         g = state["grievances"].get(gid)
         if g is not None and g["incident"] is None:
@@ -155,7 +154,7 @@ def _close(state: dict[str, Any], iid: str, b: int) -> None:
             g["incident"], g["spikes"] = None, {}
 
 
-def _expire_spikes(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+def expire_spikes(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
     for iid in [i for i, inc in state["resolved"].items() if b - inc["resolved_bucket"] > cfg.link]:
         del state["resolved"][iid]
     for g in state["grievances"].values():

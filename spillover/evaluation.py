@@ -2,7 +2,10 @@
 
 A reported incident matches a planted one when it is about the same brand and its evidence
 holds at least `MIN_OVERLAP` of the planted posts. Delay is measured from the planted take-off
-on the grievance's second platform to the incident's first event, in event time. The path is
+on the grievance's second platform to the incident's first event, in event time. Reaction is
+measured to the same event from the moment the second platform's third planted post was
+written: a planted leg ramps up, and before a few posts exist no detector can tell it from
+chance, so reaction is the detector's own share of the delay. The path is
 judged on its first two platforms as last reported (late blog posts can correct it), and also
 as first reported.
 """
@@ -28,6 +31,7 @@ class Score:
     decoys: int = 0
     decoys_raised: int = 0
     delays_min: list[float] = field(default_factory=list)
+    reactions_min: list[float] = field(default_factory=list)
     paths_right: int = 0
     paths_right_at_open: int = 0
     evidence: int = 0
@@ -45,13 +49,18 @@ class Score:
             "recall": ratio(self.found, self.planted), "precision": ratio(self.true_reported, self.reported),
             "planted": self.planted, "found": self.found, "reported": self.reported,
             "decoys_raised": self.decoys_raised, "decoys": self.decoys,
-            "median_delay_min": round(statistics.median(self.delays_min), 1) if self.delays_min else None,
+            "median_delay_min": _median(self.delays_min),
             "worst_delay_min": round(max(self.delays_min), 1) if self.delays_min else None,
+            "median_reaction_min": _median(self.reactions_min),
             "path_right": ratio(self.paths_right, self.found),
             "path_right_at_open": ratio(self.paths_right_at_open, self.found),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
         }
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
 
 
 def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score:
@@ -72,8 +81,11 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
             continue
         s.found += 1
         first = min(mine, key=lambda evs: to_epoch(evs[0].detected_at))
-        takeoff = sorted(to_epoch(t) for t in p["onsets"].values())[1]
-        s.delays_min.append((to_epoch(first[0].detected_at) - takeoff) / 60)
+        detected = to_epoch(first[0].detected_at)
+        second = p["path"][1]
+        s.delays_min.append((detected - to_epoch(p["onsets"][second])) / 60)
+        if second in p.get("evident", {}):  # truth files written before it lack it
+            s.reactions_min.append((detected - to_epoch(p["evident"][second])) / 60)
         # The path as last reported: blog posts found hours late can still move a platform forward.
         s.paths_right += first[-1].path[:2] == p["path"][:2]
         s.paths_right_at_open += first[0].path[:2] == p["path"][:2]

@@ -4,7 +4,8 @@ from spillover.records import IncidentEvent, PlatformActivity
 
 PLANTED = {"id": "p1", "brand": "Acme", "kind": "incident", "path": ["facebook", "twitter"],
            "onsets": {"facebook": "2026-03-03T09:00:00Z", "twitter": "2026-03-03T11:00:00Z"},
-           "post_ids": [f"facebook:{i}" for i in range(10)] + [f"twitter:{i}" for i in range(10)]}
+           "post_ids": [f"facebook:{i}" for i in range(10)] + [f"twitter:{i}" for i in range(10)],
+           "evident": {"facebook": "2026-03-03T09:40:00Z", "twitter": "2026-03-03T11:20:00Z"}}
 DECOY = {"id": "d1", "brand": "Acme", "kind": "decoy_two_grievances", "path": ["reddit", "facebook"],
          "onsets": {"reddit": "2026-03-04T09:00:00Z", "facebook": "2026-03-04T09:15:00Z"},
          "post_ids": [f"reddit:{i}" for i in range(8)]}
@@ -22,6 +23,7 @@ def test_a_found_incident_scores_its_delay_path_and_evidence():
     s = score([PLANTED, DECOY], events).summary()
     assert (s["recall"], s["precision"], s["decoys_raised"]) == (1.0, 1.0, 0)
     assert s["median_delay_min"] == 30.0 and s["path_right"] == 1.0
+    assert s["median_reaction_min"] == 10.0  # after twitter's third post, not facebook's
     assert s["evidence_precision"] == 0.8  # 4 of 5 distinct evidence ids were planted
     assert s["planted_posts_in_evidence"] == 0.2
 
@@ -35,6 +37,9 @@ def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():
     assert s["decoys_raised"] == 1 and s["precision"] == 0.5
     assert s["recall"] == 1.0 and s["path_right"] == 0.0 and s["median_delay_min"] == 120.0
     assert score([PLANTED], []).summary()["recall"] == 0.0
+    # Truth written before reaction was measured still scores; reaction is just unknown.
+    older = {k: v for k, v in PLANTED.items() if k != "evident"}
+    assert score([older], events).summary()["median_reaction_min"] is None
 
 
 def test_evidence_about_another_brand_or_too_thin_does_not_match():

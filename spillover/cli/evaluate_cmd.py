@@ -9,7 +9,8 @@ from tqdm import tqdm
 from .common import add_common, settings_from, setup_logging
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"),
-           ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"), ("path right", "path_right"), ("at open", "path_right_at_open"),
+           ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"),
+           ("median reaction", "median_reaction_min"), ("path right", "path_right"), ("at open", "path_right_at_open"),
            ("evidence precision", "evidence_precision"), ("planted posts in evidence", "planted_posts_in_evidence"))
 
 
@@ -18,7 +19,7 @@ def register(sub) -> None:
                        description="Generates one scenario per seed (incidents, decoys, rhythm, late posts), "
                                    "runs the shipped model, the detector and a plain hourly baseline, and "
                                    "prints recall, precision, decoys raised, detection delay (minutes of event "
-                                   "time after the second platform's take-off), path and evidence quality.")
+                                   "time after the second platform's take-off, and after its third planted post), path and evidence quality.")
     add_common(p, broker=False)
     p.add_argument("--seeds", default="1-10", help="seeds, e.g. 1-10 or 3,5,8 (default 1-10: the regression suite)")
     p.add_argument("--days", type=float, default=4.0, help="days per scenario (default 4)")
@@ -70,7 +71,8 @@ def run(args) -> int:
     for name, row in results.items():
         cells = "".join(f"{_fmt(row[key]):>{max(len(title), 7) + 2}}" for title, key in COLUMNS)
         print(f"{name:16}{cells}")
-    print("delays in minutes of event time after the second platform's take-off")
+    print("delays in minutes of event time after the second platform's take-off; reaction: after "
+          "its third planted post was written (before that, no detector can tell it from chance)")
     return 0
 
 

@@ -53,6 +53,9 @@ class Planted:
     path: list[str]
     onsets: dict[str, str]
     post_ids: list[str] = field(default_factory=list)
+    # When each leg's third post was written: the least evidence that tells a burst from
+    # chance, so no detector can react before it.
+    evident: dict[str, str] = field(default_factory=dict)
 
     @property
     def expected_incident(self) -> bool:
@@ -197,20 +200,23 @@ class Generator:
 
     # -- planted events -----------------------------------------------------------------------
     def _plant(self, plan: Plan) -> tuple[Planted, list[dict[str, Any]]]:
-        posts, onsets = [], {}
+        posts, onsets, evident = [], {}, {}
         grievances = plan.grievance.split("+")
         for i, leg in enumerate(plan.legs):
             start = self.t0 + leg.start_h * HOUR
             onsets[leg.platform] = format_epoch(start)
             grievance = grievances[i % len(grievances)]
+            times, leg_posts = [], []
             for k in range(leg.posts):
                 # Volume ramps up: most posts come after the first part of the leg.
-                ts = start + leg.duration_h * HOUR * self.rng.random() ** 0.8
-                posts.append(self._planted_post(plan, leg.platform, grievance, ts))
-            posts.extend(self._brand_replies(plan, posts[-leg.posts:]))
+                times.append(start + leg.duration_h * HOUR * self.rng.random() ** 0.8)
+                leg_posts.append(self._planted_post(plan, leg.platform, grievance, times[-1]))
+            evident[leg.platform] = format_epoch(sorted(times)[min(2, len(times) - 1)])
+            posts.extend(leg_posts)
+            posts.extend(self._brand_replies(plan, leg_posts))
         path = [leg.platform for leg in sorted(plan.legs, key=lambda l: l.start_h)]
         ids = [p["id"] for p in posts if not p.get("is_brand_reply")]
-        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids), posts
+        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids, evident), posts
 
     def _planted_post(self, plan: Plan, platform: str, grievance: str, ts: float) -> dict[str, Any]:
         if grievance == "launch":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
@@ -25,10 +26,17 @@ class Rejection:
     reason: str
 
 
-def parse(key: bytes | None, value: bytes | None, watchlist: Watchlist) -> RawPost | Rejection:
-    """Validate one raw message and make sure we know which brand it is about."""
+def parse(key: bytes | None, value: bytes | None, watchlist: Watchlist, max_future_s: float = 0.0,
+          now: float | None = None) -> RawPost | Rejection:
+    """Validate one raw message and make sure we know which brand it is about.
+
+    With `max_future_s`, a post dated further than that ahead of the clock (`now`, default the
+    wall clock) is rejected: it would move its brand's event time on by as much, and every
+    later post of the brand would then be too late to count.
+    """
     try:
         post = RawPost.from_bytes(value)
+        _not_ahead(post, max_future_s, time.time() if now is None else now)
         if not post.brand:
             brand = watchlist.resolve(post.text)
             if brand is None:
@@ -37,6 +45,13 @@ def parse(key: bytes | None, value: bytes | None, watchlist: Watchlist) -> RawPo
         return post
     except ValidationError as exc:
         return Rejection(key, value, exc.code, str(exc))
+
+
+def _not_ahead(post: RawPost, max_future_s: float, now: float) -> None:
+    ahead = post.event_time - now
+    if max_future_s > 0 and ahead > max_future_s:
+        raise ValidationError("future_timestamp", f"created_at {post.created_at} is {ahead / 3600:,.1f} hours "
+                                                  f"ahead of this clock; at most {max_future_s / 60:g} minutes are allowed")
 
 
 def enrich(posts: Sequence[RawPost], model: Model) -> list[EnrichedPost]:

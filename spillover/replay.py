@@ -41,6 +41,7 @@ def run_replay(
     on_reject: Callable[[Rejection], None] = lambda r: None,
     batch_size: int = 64,
     on_progress: Callable[[int], None] = lambda n: None,
+    max_future_s: float = 0.0,
 ) -> ReplayStats:
     stats, states, batch = ReplayStats(), {}, []
 
@@ -55,7 +56,7 @@ def run_replay(
 
     for line in lines:
         stats.read += 1
-        parsed = parse(None, line, watchlist)
+        parsed = parse(None, line, watchlist, max_future_s)
         if isinstance(parsed, Rejection):
             stats.rejected[parsed.code] = stats.rejected.get(parsed.code, 0) + 1
             on_reject(parsed)

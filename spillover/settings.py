@@ -103,6 +103,11 @@ class DetectionSettings:
     link_hours: float = 24.0
     quiet_hours: float = 6.0
     allowed_lateness_minutes: float = 5.0
+    # A post dated further ahead of the worker's clock is dead-lettered (`future_timestamp`): a
+    # feed in the wrong time zone or a bad API value would otherwise move its brand's event time
+    # on, and every later post of the brand would be too late to count. 0: no check (a
+    # synthetic scenario dated in the future).
+    max_future_minutes: float = 60.0
     update_growth: float = 0.5
     evidence_per_platform: int = 50
 

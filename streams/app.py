@@ -63,6 +63,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     # One thread: the model already uses every core, and order must be kept.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillover-model")
     app.agent(topics.raw, name="enrich")(
-        enrich_agent(topics, model, watchlist, settings.model, metrics, executor))
+        enrich_agent(topics, model, watchlist, settings.model, metrics, executor,
+                     settings.detection.max_future_minutes * 60))
     app.agent(topics.enriched, name="detect")(detect_agent(topics, table, detector, metrics))
     return app

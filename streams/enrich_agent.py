@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
-                 metrics: PipelineMetrics, executor: Executor):
+                 metrics: PipelineMetrics, executor: Executor, max_future_s: float = 0.0):
     async def send_dlq(rejection: Rejection, message) -> None:
         metrics.dlq.labels(rejection.code).inc()
         log.warning("dead-letter %s/%s/%s: %s", message.topic, message.partition, message.offset, rejection.reason)
@@ -48,7 +48,7 @@ def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
         async for events in stream.take_events(cfg.max_batch, within=cfg.batch_wait_s):
             valid = []
             for event in events:
-                parsed = parse(event.key, event.value, watchlist)
+                parsed = parse(event.key, event.value, watchlist, max_future_s)
                 if isinstance(parsed, Rejection):
                     await send_dlq(parsed, event.message)
                 else:

@@ -48,7 +48,8 @@ def test_stream_and_replay_report_the_same_incidents(sample_run, model):
     settings, lines, result = sample_run
     watchlist = Watchlist.load(SAMPLE_WATCHLIST)
     replayed = []
-    run_replay(lines, model, Detector(settings.detection, watchlist.playbooks), watchlist, replayed.append)
+    run_replay(lines, model, Detector(settings.detection, watchlist.playbooks), watchlist, replayed.append,
+               max_future_s=settings.detection.max_future_minutes * 60)
     assert replayed and canonical(result.incidents) == canonical(replayed)
 
 
@@ -56,11 +57,12 @@ def test_malformed_messages_reach_the_dlq_with_their_reason(sample_run):
     settings, lines, result = sample_run
     watchlist = Watchlist.load(SAMPLE_WATCHLIST)
     # What replay rejects, and why, is what the stream must dead-letter.
-    expected = sorted(r.code for r in (parse(None, line, watchlist) for line in lines) if isinstance(r, Rejection))
+    ahead = settings.detection.max_future_minutes * 60
+    expected = sorted(r.code for r in (parse(None, line, watchlist, ahead) for line in lines) if isinstance(r, Rejection))
     records = list(read_topic(settings.kafka.broker, settings.topics.dlq, idle_timeout=3))
     codes = sorted(dict(r.headers)["spillover.error.code"].decode() for r in records)
     assert codes == expected and result.dead_lettered == len(expected)
-    assert {"not_json", "missing_field", "bad_timestamp"} <= set(codes)
+    assert {"not_json", "missing_field", "bad_timestamp", "future_timestamp"} <= set(codes)
     originals = {r.value for r in records}
     assert b"this line is not JSON at all" in originals and originals <= set(lines)
     assert result.enriched + result.dead_lettered == len(lines)

@@ -49,6 +49,7 @@ def run(args) -> int:
             on_reject=lambda r: dlq and dlq.write(json.dumps(
                 {"code": r.code, "reason": r.reason, "value": r.value.decode("utf-8", "replace")}) + "\n"),
             batch_size=settings.model.max_batch, on_progress=bar.update,
+            max_future_s=settings.detection.max_future_minutes * 60,
         )
     finally:
         bar.close()

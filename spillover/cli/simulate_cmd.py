@@ -12,6 +12,9 @@ BAD_LINES = (
     b"this line is not JSON at all",
     b'{"id": "twitter:bad-1", "platform": "twitter", "text": "no timestamp here"}',
     b'{"id": "twitter:bad-2", "platform": "twitter", "text": "when?", "created_at": "yesterday"}',
+    # Dated centuries ahead: accepted, it would silence Fjord Mobile's detection for good.
+    b'{"id": "twitter:bad-3", "platform": "twitter", "brand": "Fjord Mobile", "text": "Fjord billed me twice", '
+    b'"created_at": "2999-01-01T00:00:00Z"}',
 )
 
 

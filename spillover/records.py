@@ -7,6 +7,7 @@ turn itself back into the JSON object the topics carry.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any, Mapping
@@ -186,7 +187,31 @@ class EnrichedPost:
         if label not in SENTIMENT_LABELS:
             raise ValidationError("bad_value", f"sentiment {label!r} is not one of {SENTIMENT_LABELS}")
         post = RawPost.from_dict({**obj, "brand": brand})
-        return cls(post, brand, Sentiment(label, dict(scores)), tuple(embedding), model)
+        return cls(post, brand, Sentiment(label, _scores(scores)), _embedding(embedding), model)
+
+
+MAX_EMBEDDING_DIM = 4096
+
+
+def _finite(value: Any) -> bool:
+    # bool is an int to Python, and JSON's NaN and Infinity parse as floats: none is a number here.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _scores(scores: Any) -> dict[str, float]:
+    """Label probabilities: a mapping of known labels to numbers in [0, 1]."""
+    if not isinstance(scores, dict) or any(
+            k not in SENTIMENT_LABELS or not _finite(v) or not 0.0 <= v <= 1.0 for k, v in scores.items()):
+        raise ValidationError("bad_value", f"sentiment_scores must map {SENTIMENT_LABELS} to numbers in [0, 1]")
+    return {k: float(v) for k, v in scores.items()}
+
+
+def _embedding(embedding: Any) -> tuple[float, ...]:
+    """A flat list of finite numbers: anything else would poison every centroid it joined."""
+    if (not isinstance(embedding, (list, tuple)) or len(embedding) > MAX_EMBEDDING_DIM
+            or not all(_finite(x) for x in embedding)):
+        raise ValidationError("bad_value", f"embedding must be a list of at most {MAX_EMBEDDING_DIM} finite numbers")
+    return tuple(float(x) for x in embedding)
 
 
 @dataclass

@@ -15,6 +15,12 @@ BATCH, WITHIN_S = 500, 0.2
 
 
 def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
+    async def send_dlq(event, code: str, reason: str) -> None:
+        metrics.dlq.labels(code).inc()
+        m = event.message
+        await topics.dlq.send(key=event.key, value=event.value,
+                              headers=dlq_headers(code, reason, m.topic, m.partition, m.offset))
+
     async def agent(stream):
         async for events in stream.take_events(BATCH, within=WITHIN_S):
             states, incidents, newest = BatchedStates(table), [], None
@@ -22,15 +28,17 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
                 try:
                     post = EnrichedPost.from_dict(decode_json(event.value))
                 except ValidationError as exc:
-                    metrics.dlq.labels(exc.code).inc()
-                    m = event.message
-                    await topics.dlq.send(key=event.key, value=event.value,
-                                          headers=dlq_headers(exc.code, str(exc), m.topic, m.partition, m.offset))
+                    await send_dlq(event, exc.code, str(exc))
                     continue
                 state = states.get(post.brand)
                 if state is not None and detector.too_late(state, post):
                     metrics.detector_too_late.inc()
-                incidents.extend(detector.observe(states, post))
+                try:
+                    incidents.extend(detector.observe(states, post))
+                except Exception as exc:  # a detector bug must not crash-loop the worker on one post
+                    log.exception("detector failed on %s (%s)", post.post.id, post.brand)
+                    await send_dlq(event, "detector_error", f"{type(exc).__name__}: {exc}")
+                    continue
                 metrics.detector_posts.labels(post.post.platform).inc()
                 newest = max(newest or 0.0, post.event_time)
             states.flush()

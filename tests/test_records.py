@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from spillover.records import IncidentEvent, RawPost, ValidationError, MAX_TEXT_CHARS
+from spillover.records import EnrichedPost, IncidentEvent, RawPost, ValidationError, MAX_TEXT_CHARS
 from spillover.timeutil import format_epoch, parse_rfc3339
 
 GOOD = {"id": "facebook:1", "platform": "facebook", "text": "hello", "created_at": "2026-03-02T10:00:00+02:00"}
@@ -64,3 +64,27 @@ def test_incident_event_round_trip():
     assert parsed.to_dict()["platforms"][0]["negative_posts"] == 2
     with pytest.raises(ValidationError):
         IncidentEvent.from_dict({**event, "status": "closed"})
+
+
+ENRICHED = {**GOOD, "brand": "Acme", "sentiment": "negative",
+            "sentiment_scores": {"negative": 0.9, "neutral": 0.05, "positive": 0.05}, "embedding": [0.6, 0.8]}
+
+
+def test_an_enriched_post_round_trips():
+    post = EnrichedPost.from_dict(ENRICHED)
+    assert post.sentiment.negative == 0.9 and post.embedding == (0.6, 0.8)
+    assert EnrichedPost.from_dict(post.to_dict()) == post
+
+
+@pytest.mark.parametrize("field,value", [
+    ("embedding", [0.6, float("nan")]), ("embedding", ["0.6", "0.8"]), ("embedding", [[0.6], [0.8]]),
+    ("embedding", [True, False]), ("embedding", {"x": 1}), ("embedding", [0.1] * 5000),
+    ("sentiment_scores", {"negative": "high"}), ("sentiment_scores", {"negative": 7.0}),
+    ("sentiment_scores", {"angry": 0.5}), ("sentiment_scores", [0.9, 0.1]),
+])
+def test_enriched_posts_with_unusable_model_output_are_rejected(field, value):
+    # From JSON too: Python's parser reads NaN and Infinity, so they must be caught here.
+    data = json.dumps({**ENRICHED, field: value})
+    with pytest.raises(ValidationError) as info:
+        EnrichedPost.from_dict(json.loads(data))
+    assert info.value.code == "bad_value" and field in str(info.value)

@@ -1,7 +1,8 @@
 """The contract every connector fulfils, and the runner that does the rest for all of them.
 
 A connector only knows its service: `poll(target, cursor)` fetches what is new (following the
-service's paging) and turns it into RawPost dicts. The runner de-duplicates, notices deleted
+service's paging) and turns it into RawPost dicts. The runner de-duplicates (within a target
+and across the connector's targets), notices deleted
 posts on the brand's own pages, publishes (waiting out Kafka outages), and only then commits
 the checkpoint, so a restart neither skips nor repeats posts.
 """
@@ -66,6 +67,7 @@ class PollReport:
     published: int = 0
     deleted: int = 0
     skipped: int = 0
+    repeated: int = 0        # new here, but another target already published them
     error: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,8 +75,9 @@ class PollReport:
         brand = f" ({self.target.brand})" if self.target.brand else ""
         if self.error:
             return f"{connector} {self.target.kind} {self.target.value}{brand}: poll failed: {self.error}"
+        repeated = f" ({self.repeated} more already published by another target)" if self.repeated else ""
         return (f"{connector} {self.target.kind} {self.target.value}{brand}: fetched {self.fetched}, "
-                f"published {self.published} new, {self.deleted} deleted, {self.skipped} skipped")
+                f"published {self.published} new{repeated}, {self.deleted} deleted, {self.skipped} skipped")
 
 
 class Runner:
@@ -111,12 +114,18 @@ class Runner:
             return report
         report.fetched, report.skipped = len(poll.posts), poll.skipped
         fresh = self._fresh(target, poll.posts)
+        # A tweet that matches two of a brand's queries, a post in a watched subreddit that a
+        # search finds too: published once, or the detector would count one complaint twice.
+        # This target still records it, so its own-page deletion watch sees it.
+        elsewhere = set(p["id"] for p in fresh) - self.store.unseen(None, (p["id"] for p in fresh))
+        new = [p for p in fresh if p["id"] not in elsewhere]
         gone = self._deleted(target, poll)
-        self.publisher.publish(fresh + gone)
+        self.publisher.publish(new + gone)
         self.store.commit(target.key, poll.cursor, fresh, owned=target.own, deleted=[p["id"] for p in gone])
-        report.published, report.deleted = len(fresh), len(gone)
+        report.published, report.deleted, report.repeated = len(new), len(gone), len(elsewhere)
         self.metrics.fetched.labels(*labels).inc(report.fetched)
         self.metrics.published.labels(*labels).inc(report.published + report.deleted)
+        self.metrics.repeated.labels(*labels).inc(report.repeated)
         self.metrics.deleted.labels(*labels).inc(report.deleted)
         self.metrics.skipped.labels(*labels).inc(report.skipped)
         self.metrics.mark_success(*labels)

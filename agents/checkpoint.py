@@ -19,6 +19,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursor (target TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS seen (target TEXT NOT NULL, post_id TEXT NOT NULL, created REAL NOT NULL,
                                  PRIMARY KEY (target, post_id));
+CREATE INDEX IF NOT EXISTS seen_post ON seen (post_id);
 CREATE TABLE IF NOT EXISTS owned (target TEXT NOT NULL, post_id TEXT NOT NULL,
                                   created REAL NOT NULL,  -- event time: compared with listing windows
                                   stored REAL NOT NULL,   -- wall time: what pruning goes by
@@ -37,14 +38,16 @@ class CheckpointStore:
         row = self._db.execute("SELECT value FROM cursor WHERE target = ?", (target,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def unseen(self, target: str, post_ids: Iterable[str]) -> set[str]:
+    def unseen(self, target: str | None, post_ids: Iterable[str]) -> set[str]:
+        """The ids not yet published for this target (None: for any target of this connector)."""
         ids = list(post_ids)
         seen = set()
+        where = "post_id IN ({})" if target is None else "target = ? AND post_id IN ({})"
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+            args = tuple(chunk) if target is None else (target, *chunk)
             seen.update(r[0] for r in self._db.execute(
-                f"SELECT post_id FROM seen WHERE target = ? AND post_id IN ({marks})", (target, *chunk)))
+                "SELECT post_id FROM seen WHERE " + where.format(",".join("?" * len(chunk))), args))
         return set(ids) - seen
 
     def owned_since(self, target: str, since: float) -> dict[str, dict[str, Any]]:

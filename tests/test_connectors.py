@@ -176,6 +176,24 @@ def test_twitter_pages_through_a_429_and_polls_on_from_newest_id(kafka, tmp_path
     assert h.poll().published == 0  # an empty result is no error
 
 
+
+def test_a_tweet_found_by_two_of_a_brands_queries_is_published_once(kafka, tmp_path):
+    x = FakeX("tok")
+    for i in range(1, 6):
+        x.add(1000 + i, f"@NorthwindAir #NorthwindAir tweet {i}: lost my bag", NOW - 600 + i)
+    h = twitter_harness(kafka, tmp_path, x)
+    h.targets.append(Target("query", "#NorthwindAir", "Northwind Air", handle="NorthwindAir"))
+    h.restart()
+    first, second = h.runner.poll_once()
+    assert (first.published, second.published, second.repeated) == (5, 0, 5)
+    assert "5 more already published by another target" in second.line("twitter")
+    assert sorted(p["id"] for p in published(kafka)) == [f"twitter:{1000 + i}" for i in range(1, 6)]
+    assert h.metrics.repeated.labels("twitter", "query:#NorthwindAir")._value.get() == 5
+    # A new tweet found by both queries in the next round: still once.
+    x.add(1010, "#NorthwindAir still no bag", NOW)
+    assert [r.published for r in h.runner.poll_once()] == [1, 0]
+    assert len(published(kafka)) == 6
+
 # -- rss / WordPress --------------------------------------------------------------------------
 
 WP_COMMENTS = """<?xml version="1.0" encoding="UTF-8"?>

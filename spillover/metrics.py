@@ -24,6 +24,8 @@ class PipelineMetrics:
                                       ["platform"], registry=r)
         self.detector_too_late = Counter("spillover_detector_too_late_posts",
                                          "Posts older than any detection window still kept", registry=r)
+        self.detector_repeated = Counter("spillover_detector_repeated_posts",
+                                         "Posts delivered again after being counted (ignored)", registry=r)
         self.incidents = Counter("spillover_incidents", "Incident events emitted", ["status"], registry=r)
         self.event_time_lag = Gauge("spillover_detector_watermark_lag_seconds",
                                     "Wall clock minus the newest event time the detector has seen", registry=r)

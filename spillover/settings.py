@@ -108,6 +108,10 @@ class DetectionSettings:
     # on, and every later post of the brand would be too late to count. 0: no check (a
     # synthetic scenario dated in the future).
     max_future_minutes: float = 60.0
+    # Each brand remembers the ids of its latest posts, so a post delivered twice (Kafka delivers
+    # at least once: a replaced worker reads again what its predecessor had not committed)
+    # counts once. It must exceed the posts of one brand such a replay can repeat.
+    remember_posts: int = 4096
     update_growth: float = 0.5
     evidence_per_platform: int = 50
 

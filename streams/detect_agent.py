@@ -1,6 +1,11 @@
-"""Agent: posts.enriched (keyed by brand) -> detection core -> incidents. State in a table."""
+"""Agent: posts.enriched (keyed by brand) -> detection core -> incidents. State in a table.
+
+At least once, never twice: a post delivered again is ignored by the detector (its state
+remembers the latest ids), and a batch's incident events are delivered before its state is
+saved, so a killed worker's replacement may repeat an event but never loses one."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -33,6 +38,8 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
                 state = states.get(post.brand)
                 if state is not None and detector.too_late(state, post):
                     metrics.detector_too_late.inc()
+                elif state is not None and detector.seen_before(state, post):
+                    metrics.detector_repeated.inc()
                 try:
                     incidents.extend(detector.observe(states, post))
                 except Exception as exc:  # a detector bug must not crash-loop the worker on one post
@@ -41,12 +48,18 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
                     continue
                 metrics.detector_posts.labels(post.post.platform).inc()
                 newest = max(newest or 0.0, post.event_time)
-            states.flush()
+            delivered = []
             for incident in incidents:
-                await topics.incidents.send(key=incident.incident_id.encode(), value=incident.to_json().encode())
+                delivered.append(await topics.incidents.send(
+                    key=incident.incident_id.encode(), value=incident.to_json().encode()))
                 metrics.incidents.labels(incident.status).inc()
                 log.info("incident %s %s %s path=%s", incident.incident_id, incident.status,
                          incident.brand, "->".join(incident.path))
+            # The events are on the broker before the state that emitted them is saved: a worker
+            # killed in between leaves a replacement that emits them again (at least once); the
+            # other way round, the restored state would know them and they would be lost.
+            await asyncio.gather(*delivered)
+            states.flush()
             if newest:
                 metrics.event_time_lag.set(time.time() - newest)
 

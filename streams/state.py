@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any, Iterator
 
+from ..detection.state import revive
+
 
 class BatchedStates(MutableMapping):
     """Reads through to the table; writes are held until `flush()`.
@@ -22,7 +24,10 @@ class BatchedStates(MutableMapping):
         value = self._table.get(key)
         if value is None:
             raise KeyError(key)
-        return value
+        live = revive(value)
+        if live is not value:  # restored from the changelog: convert once, keep the live form
+            self._dirty[key] = live
+        return live
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._dirty[key] = value

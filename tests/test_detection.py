@@ -209,3 +209,34 @@ def test_an_old_spike_past_the_link_time_does_not_lend_its_onset_to_a_new_storm(
     assert len(opened) == 1 and opened[0].path == ["twitter", "facebook"]
     twitter_seen = next(p.first_seen for p in opened[0].platforms if p.platform == "twitter")
     assert twitter_seen >= "2026-03-04T06:30"  # hour 54.5 at the earliest, not hour 26
+
+
+def test_a_state_restored_by_a_plain_json_decoder_decides_as_the_saved_one():
+    # Faust's changelog recovery decodes table values with its json codec: bucket and
+    # grievance ids come back as strings. revive() must give the detector its own form back.
+    import json
+
+    from spillover.detection.state import dumps, revive
+
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    cut = len(posts) // 2 + 40
+    straight, _ = run(posts)
+    detector, states, events = Detector(SETTINGS), {}, []
+    for p in posts[:cut]:
+        events.extend(detector.observe(states, p))
+    states = {brand: revive(json.loads(dumps(s))) for brand, s in states.items()}
+    assert all(isinstance(g, int) for s in states.values() for g in s["grievances"])
+    for p in posts[cut:]:
+        events.extend(detector.observe(states, p))
+    assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight
+
+
+def test_posts_delivered_twice_count_once():
+    # A replaced worker reads again what its predecessor had not committed: a stretch of the
+    # stream arrives a second time, right after the first.
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    start = next(i for i, p in enumerate(posts) if p.post.id == "twitter:b10")
+    again = posts[: start + 200] + posts[start - 300: start + 200] + posts[start + 200:]
+    once, _ = run(posts)
+    twice, _ = run(again)
+    assert [e.to_dict() for e in twice] == [e.to_dict() for e in once] and once

@@ -36,6 +36,7 @@ class DetectorConfig:
     lateness_s: float
     update_growth: float
     evidence_per_platform: int
+    remember_posts: int        # latest post ids kept per brand, so a redelivered post counts once
 
     @property
     def longest(self) -> int:
@@ -84,4 +85,5 @@ class DetectorConfig:
             lateness_s=s.allowed_lateness_minutes * 60,
             update_growth=s.update_growth,
             evidence_per_platform=s.evidence_per_platform,
+            remember_posts=s.remember_posts,
         )

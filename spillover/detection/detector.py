@@ -14,7 +14,7 @@ from typing import Any, Mapping, MutableMapping
 
 from ..records import EnrichedPost, IncidentEvent
 from ..settings import DetectionSettings
-from . import grievances, spikes, traffic
+from . import grievances, seen, spikes, traffic
 from .config import DetectorConfig
 from .incidents import decide, expire_spikes
 from .state import new_brand_state
@@ -38,6 +38,10 @@ class Detector:
             return False
         return bucket_of(post.event_time, self.cfg) < bucket_of(state["watermark"], self.cfg) - self.cfg.history
 
+    def seen_before(self, state: dict[str, Any], post: EnrichedPost) -> bool:
+        """Already counted: the same post delivered again (see seen.py)."""
+        return seen.seen_before(state, seen.post_key(post.post.id, bool(post.post.deleted)))
+
     def is_complaint(self, post: EnrichedPost) -> bool:
         """A complaint, as far as volume goes. The brand's own replies are its answer, not part of it.
 
@@ -58,9 +62,10 @@ class Detector:
 
     def process(self, state: dict[str, Any], post: EnrichedPost) -> list[IncidentEvent]:
         """Count one enriched post of `post.brand`; return the incident events it led to."""
-        if self.too_late(state, post):
+        if self.too_late(state, post) or self.seen_before(state, post):
             return []
         cfg, p = self.cfg, post.post
+        seen.remember(state, seen.post_key(p.id, bool(p.deleted)), cfg.remember_posts)
         ts, b = post.event_time, bucket_of(post.event_time, self.cfg)
         complaint = self.is_complaint(post)
         reach = max(0, p.author_followers or 0)

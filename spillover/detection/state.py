@@ -22,12 +22,15 @@ from the table's changelog decides exactly as the one that was saved.
      "late": {gid: {platform: first_bucket}},        # posts into already decided buckets
      "incidents": {id: {...}},                       # open incidents (see incidents.py)
      "resolved": {id: {...}},                        # resolved within `link`: late spikes reopen them
-     "opened": int}
+     "opened": int,
+     "recent": [post ids]}                           # the latest posts counted (seen.py)
 """
 from __future__ import annotations
 
 import json
 from typing import Any
+
+LIVE = "_live"  # set on states the detector works on; a cache key, so never stored
 
 # Column positions in a platform bucket row.
 TOTAL, NEG, REACH, REPLIES, DELETED, FLAGGED, COUNTED = range(7)
@@ -37,7 +40,7 @@ G_NEG, G_FIRST, G_FLAGGED, G_REACH = range(4)
 
 
 def new_brand_state() -> dict[str, Any]:
-    return {"watermark": None, "evaluated": None, "platforms": {}, "grievances": {}, "next_gid": 0,
+    return {LIVE: True, "watermark": None, "evaluated": None, "platforms": {}, "grievances": {}, "next_gid": 0,
             "pending": {}, "late": {}, "incidents": {}, "resolved": {}, "opened": 0,
             "usual_complaint": {}}
 
@@ -75,3 +78,18 @@ def _int_keys(pairs: list[tuple[str, Any]]) -> dict[Any, Any]:
 
 def loads(text: str | bytes) -> dict[str, Any]:
     return json.loads(text, object_pairs_hook=_int_keys)
+
+
+def revive(stored: dict[str, Any]) -> dict[str, Any]:
+    """A state as the detector needs it, however a store decoded it.
+
+    A state restored by a plain JSON decoder (Faust's changelog recovery reads values with the
+    json codec whatever the table's own serializer) has string bucket and grievance ids; the
+    detector's int arithmetic and sorting would fail on them. The result is marked live, so a
+    state is converted once after a restore, not on every read.
+    """
+    if stored.get(LIVE):
+        return stored
+    state = loads(dumps(stored))
+    state[LIVE] = True
+    return state

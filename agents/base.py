@@ -2,9 +2,9 @@
 
 A connector only knows its service: `poll(target, cursor)` fetches what is new (following the
 service's paging) and turns it into RawPost dicts. The runner de-duplicates (within a target
-and across the connector's targets), notices deleted
-posts on the brand's own pages, publishes (waiting out Kafka outages), and only then commits
-the checkpoint, so a restart neither skips nor repeats posts.
+and across the connector's targets), notices deleted posts on the brand's own pages,
+publishes (waiting out Kafka outages), and only then commits the checkpoint, so a restart
+neither skips nor repeats posts.
 """
 from __future__ import annotations
 

@@ -51,12 +51,15 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
         dlq=app.topic(settings.topics.dlq, key_serializer="raw", value_serializer="raw"),
         incidents=app.topic(settings.topics.incidents, key_serializer="raw", value_serializer="raw"),
     )
-    # Keys hash like the brand keys of posts.enriched, so each brand's changelog partition is
-    # the partition its posts arrive on (see BatchedStates).
+    # Keys are the brand's bytes, as on posts.enriched, so each brand's changelog partition is
+    # the partition its posts arrive on, and a worker that takes a partition over restores the
+    # states of exactly its brands (see BatchedStates). Faust takes a table's serializers from
+    # key_type and value_type and ignores a schema's: bytes gives raw keys (a str key would be
+    # written JSON-quoted and hash to another partition).
     table = app.Table("detector-state", default=None, partitions=k.partitions, use_partitioner=True,
-                      schema=faust.Schema(key_type=str, key_serializer="raw",
-                                          value_serializer=DetectorStateCodec()))
-    # Faust's tables take their changelog codec from value_type, not from the schema.
+                      key_type=bytes)
+    # Written with the core's own JSON form; read back on recovery by Faust's json codec, which
+    # BatchedStates undoes (state.revive).
     table.value_serializer = DetectorStateCodec()
     watchlist = Watchlist.load(settings.app.watchlist)
     detector = Detector(settings.detection, watchlist.playbooks)

@@ -14,14 +14,14 @@ class BatchedStates(MutableMapping):
     partition its key hashes to, which is the partition the brand has on posts.enriched.
     """
 
-    def __init__(self, table: MutableMapping[str, Any]):
-        self._table = table
+    def __init__(self, table: MutableMapping[bytes, Any]):
+        self._table = table   # keyed by the brand's UTF-8 bytes, like posts.enriched
         self._dirty: dict[str, Any] = {}
 
     def __getitem__(self, key: str) -> Any:
         if key in self._dirty:
             return self._dirty[key]
-        value = self._table.get(key)
+        value = self._table.get(key.encode())
         if value is None:
             raise KeyError(key)
         live = revive(value)
@@ -43,7 +43,7 @@ class BatchedStates(MutableMapping):
 
     def flush(self) -> int:
         for key, value in self._dirty.items():
-            self._table[key] = value
+            self._table[key.encode()] = value
         written = len(self._dirty)
         self._dirty.clear()
         return written

@@ -12,7 +12,7 @@ import time
 from ..detection import Detector
 from ..metrics import PipelineMetrics
 from ..records import EnrichedPost, ValidationError, decode_json
-from .dlq import dlq_headers
+from .dlq import dead_letter
 from .state import BatchedStates
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,7 @@ BATCH, WITHIN_S = 500, 0.2
 
 def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
     async def send_dlq(event, code: str, reason: str) -> None:
-        metrics.dlq.labels(code).inc()
-        m = event.message
-        await topics.dlq.send(key=event.key, value=event.value,
-                              headers=dlq_headers(code, reason, m.topic, m.partition, m.offset))
+        await dead_letter(topics.dlq, metrics, event.key, event.value, code, reason, event.message)
 
     async def agent(stream):
         async for events in stream.take_events(BATCH, within=WITHIN_S):

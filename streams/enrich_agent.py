@@ -12,7 +12,7 @@ from ..metrics import PipelineMetrics
 from ..records import EnrichedPost, RawPost
 from ..settings import ModelSettings
 from ..watchlist import Watchlist
-from .dlq import dlq_headers
+from .dlq import dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +20,8 @@ log = logging.getLogger(__name__)
 def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
                  metrics: PipelineMetrics, executor: Executor, max_future_s: float = 0.0):
     async def send_dlq(rejection: Rejection, message) -> None:
-        metrics.dlq.labels(rejection.code).inc()
-        log.warning("dead-letter %s/%s/%s: %s", message.topic, message.partition, message.offset, rejection.reason)
-        await topics.dlq.send(key=rejection.key, value=rejection.value, headers=dlq_headers(
-            rejection.code, rejection.reason, message.topic, message.partition, message.offset))
+        await dead_letter(topics.dlq, metrics, rejection.key, rejection.value, rejection.code, rejection.reason,
+                          message)
 
     async def run_model(posts: list[RawPost]) -> list[EnrichedPost | Exception]:
         loop = asyncio.get_running_loop()

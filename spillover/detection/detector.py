@@ -62,10 +62,11 @@ class Detector:
 
     def process(self, state: dict[str, Any], post: EnrichedPost) -> list[IncidentEvent]:
         """Count one enriched post of `post.brand`; return the incident events it led to."""
-        if self.too_late(state, post) or self.seen_before(state, post):
-            return []
         cfg, p = self.cfg, post.post
-        seen.remember(state, seen.post_key(p.id, bool(p.deleted)), cfg.remember_posts)
+        key = seen.post_key(p.id, bool(p.deleted))
+        if self.too_late(state, post) or seen.seen_before(state, key):
+            return []
+        seen.remember(state, key, cfg.remember_posts)
         ts, b = post.event_time, bucket_of(post.event_time, self.cfg)
         complaint = self.is_complaint(post)
         reach = max(0, p.author_followers or 0)

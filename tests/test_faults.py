@@ -115,6 +115,7 @@ def test_a_killed_worker_is_replaced_and_reports_what_replay_reports(run):
     assert {e.incident_id for e in run.seen} == {e.incident_id for e in run.expected}
 
 
+@pytest.mark.rebalance
 def test_a_second_worker_joining_mid_stream_changes_nothing(run):
     first = run.worker()
     half = len(run.lines) // 2

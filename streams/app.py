@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import faust
 
@@ -30,10 +31,14 @@ class Topics:
 
 def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> faust.App:
     k = settings.kafka
+    # Faust's default datadir is `{id}-data` in the working directory; it creates only the leaf.
+    datadir = Path(settings.app.data_dir) / "faust" / k.group_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         k.group_id,
         broker=[f"kafka://{server}" for server in k.broker.split(",")],
         store="memory://",
+        datadir=str(datadir),
         topic_partitions=k.partitions,
         topic_replication_factor=k.replication_factor,
         producer_acks=-1,

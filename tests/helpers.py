@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import tempfile
 import uuid
 
 from spillover.records import EnrichedPost, RawPost, Sentiment
@@ -62,6 +63,7 @@ def isolated_settings(broker: str) -> Settings:
     """Own topics and consumer group per test, on the shared session broker."""
     tag = uuid.uuid4().hex[:8]
     s = load_settings({"kafka.broker": broker, "kafka.group_id": f"spillover-{tag}",
-                       "app.watchlist": str(SAMPLE_WATCHLIST)}, env={})
+                       "app.watchlist": str(SAMPLE_WATCHLIST),
+                       "app.data_dir": tempfile.mkdtemp(prefix=f"spillover-{tag}-")}, env={})
     return s.replace("topics", raw=f"raw-{tag}", enriched=f"enriched-{tag}", dlq=f"dlq-{tag}",
                      incidents=f"incidents-{tag}")

@@ -37,14 +37,9 @@ class DetectorConfig:
     update_growth: float
     evidence_per_platform: int
     remember_posts: int        # latest post ids kept per brand, so a redelivered post counts once
-
-    @property
-    def longest(self) -> int:
-        return self.windows[-1]
-
-    @property
-    def per_hour(self) -> float:
-        return 3600 / self.bucket_s
+    # Derived, stored rather than computed: the hot path reads them for every bucket.
+    longest: int = 0           # the longest scan window
+    per_hour: float = 0.0      # buckets per hour
 
     @classmethod
     def from_settings(cls, s: DetectionSettings) -> "DetectorConfig":
@@ -86,4 +81,6 @@ class DetectorConfig:
             update_growth=s.update_growth,
             evidence_per_platform=s.evidence_per_platform,
             remember_posts=s.remember_posts,
+            longest=windows[-1],
+            per_hour=per_hour,
         )

@@ -53,15 +53,15 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) 
             g["v"] = np.asarray(g["v"]) + vec
             g["n"] += 1
             g["last"] = max(g["last"], b)
-            c.moved(j, g, cfg)
+            c.moved(c.gids[j], g, cfg)
             return c.gids[j]
     if len(state["grievances"]) >= cfg.max_grievances:
         _evict(state)
     gid = state["next_gid"]
     state["next_gid"] += 1
-    state["grievances"][gid] = {"v": vec.copy(), "n": 1, "last": b, "plat": {}, "ids": {}, "terms": {},
-                                "spikes": {}, "incident": None}
-    state.pop("_centroids", None)
+    g = state["grievances"][gid] = {"v": vec.copy(), "n": 1, "last": b, "plat": {}, "ids": {}, "terms": {},
+                                    "spikes": {}, "incident": None}
+    c.added(gid, g, cfg)
     return gid
 
 
@@ -106,10 +106,11 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
             other = order[j]
             if other != gid and sims[j] >= cfg.merge_similarity and _mergeable(state, gid, other):
                 keep, gone = min(gid, other), max(gid, other)
-                _fold(state["grievances"][keep], state["grievances"].pop(gone))
+                _fold(state["grievances"][keep], state["grievances"][gone])
+                _forget(state, gone)
+                _centroids(state, len(state["grievances"][keep]["v"]), cfg).moved(keep, state["grievances"][keep], cfg)
                 moved.update({k: keep for k, v in moved.items() if v == gone})
                 moved[gone] = keep
-                state.pop("_centroids", None)
                 break
     return moved
 
@@ -182,8 +183,8 @@ def _count(state: dict[str, Any], gids: list[int]) -> int:
 
 class _Centroids:
     """Unit centroids as one matrix, with their ids, sizes and certainties, and the likenesses
-    asked for since the last change. A cache: dropped whenever grievances come or go, rebuilt
-    after a restore or a change of model."""
+    asked for since the last change. A cache: kept in step as grievances take complaints, come
+    and go; rebuilt after a restore or a change of model."""
 
     def __init__(self, state: dict[str, Any], dim: int, cfg: DetectorConfig):
         gs = state["grievances"]
@@ -195,11 +196,34 @@ class _Centroids:
         self.sure = certainty(self.counts, cfg.complaint_likeness)
         self.likeness: dict[int, np.ndarray] = {}
 
-    def moved(self, j: int, g: dict[str, Any], cfg: DetectorConfig) -> None:
-        """Grievance j took a complaint: its row, its size and every likeness change."""
-        self.matrix[j] = unit(g["v"])
+    def moved(self, gid: int, g: dict[str, Any], cfg: DetectorConfig) -> None:
+        """Grievance gid took complaints: its row, its size and every likeness change."""
+        j = self.index[gid]
+        self.matrix[j] = unit(np.asarray(g["v"], dtype=np.float64))
         self.counts[j] = g["n"]
         self.sure[j] = certainty(self.counts[j], cfg.complaint_likeness)
+        self.likeness.clear()
+
+    def added(self, gid: int, g: dict[str, Any], cfg: DetectorConfig) -> None:
+        """A new grievance: ids only grow, so its row goes last and the rows stay in id order."""
+        if len(g["v"]) != self.matrix.shape[1]:
+            return
+        self.index[gid] = len(self.gids)
+        self.gids.append(gid)
+        self.matrix = np.vstack([self.matrix, unit(np.asarray(g["v"], dtype=np.float64))])
+        self.counts = np.append(self.counts, float(g["n"]))
+        self.sure = np.append(self.sure, certainty(self.counts[-1], cfg.complaint_likeness))
+        self.likeness.clear()
+
+    def removed(self, gid: int) -> None:
+        j = self.index.pop(gid, None)
+        if j is None:
+            return
+        del self.gids[j]
+        self.index = {other: k for k, other in enumerate(self.gids)}
+        self.matrix = np.delete(self.matrix, j, axis=0)
+        self.counts = np.delete(self.counts, j)
+        self.sure = np.delete(self.sure, j)
         self.likeness.clear()
 
 
@@ -213,8 +237,14 @@ def _centroids(state: dict[str, Any], dim: int, cfg: DetectorConfig) -> _Centroi
 def _evict(state: dict[str, Any]) -> None:
     free = [(g["last"], g["n"], gid) for gid, g in state["grievances"].items() if g["incident"] is None]
     if free:
-        del state["grievances"][min(free)[2]]
-        state.pop("_centroids", None)
+        _forget(state, min(free)[2])
+
+
+def _forget(state: dict[str, Any], gid: int) -> None:
+    del state["grievances"][gid]
+    cached = state.get("_centroids")
+    if cached is not None:
+        cached.removed(gid)
 
 
 def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
@@ -224,8 +254,7 @@ def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
     for gid in list(state["grievances"]):
         g = state["grievances"][gid]
         if g["last"] < oldest and g["incident"] is None:
-            del state["grievances"][gid]
-            state.pop("_centroids", None)
+            _forget(state, gid)
             continue
         for rows in g["plat"].values():
             for key in [k for k in rows if k < oldest]:

@@ -64,10 +64,12 @@ class Detector:
         """Count one enriched post of `post.brand`; return the incident events it led to."""
         cfg, p = self.cfg, post.post
         key = seen.post_key(p.id, bool(p.deleted))
-        if self.too_late(state, post) or seen.seen_before(state, key):
-            return []
+        ts = post.event_time
+        b = bucket_of(ts, cfg)
+        wm = state["watermark"]
+        if (wm is not None and b < bucket_of(wm, cfg) - cfg.history) or seen.seen_before(state, key):
+            return []  # too late (see too_late), or already counted
         seen.remember(state, key, cfg.remember_posts)
-        ts, b = post.event_time, bucket_of(post.event_time, self.cfg)
         complaint = self.is_complaint(post)
         reach = max(0, p.author_followers or 0)
         traffic.count(state, p.platform, b, complaint, reach, bool(p.is_brand_reply), bool(p.deleted), cfg)
@@ -75,7 +77,7 @@ class Detector:
             state["evaluated"] = b - 1
         if complaint:
             self._file_complaint(state, post, ts, b, reach)
-        if state["watermark"] is None or ts > state["watermark"]:
+        if wm is None or ts > wm:
             state["watermark"] = ts
             return self._advance(state, post.brand)
         return []

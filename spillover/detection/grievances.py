@@ -102,9 +102,9 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
         if gid not in state["grievances"]:
             continue
         sims, order = _likeness_to(state, gid, cfg)
-        for j in sorted(range(len(order)), key=lambda j: order[j]):
+        for j in np.flatnonzero(sims >= cfg.merge_similarity):  # ascending ids: order is sorted
             other = order[j]
-            if other != gid and sims[j] >= cfg.merge_similarity and _mergeable(state, gid, other):
+            if other != gid and _mergeable(state, gid, other):
                 keep, gone = min(gid, other), max(gid, other)
                 _fold(state["grievances"][keep], state["grievances"][gone])
                 _forget(state, gone)
@@ -151,7 +151,9 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
 def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) -> list[int]:
     """The grievance and those at least `threshold` alike."""
     sims, order = _likeness_to(state, gid, cfg)
-    return [order[j] for j in range(len(order)) if order[j] == gid or sims[j] >= threshold]
+    close = sims >= threshold
+    close[_centroids(state, len(state["grievances"][gid]["v"]), cfg).index[gid]] = True
+    return [order[j] for j in np.flatnonzero(close)]
 
 
 def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorConfig) -> float:

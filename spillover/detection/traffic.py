@@ -148,29 +148,32 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
         row[COUNTED] = 2
         hist["flagged"] += 1
         return
-    hist["slots"][hour_of(bucket, cfg)] += 1
+    hour = hour_of(bucket, cfg)
+    hist["slots"][hour] += 1
     if row is not None:
         row[COUNTED] = 1
         hist["total"] += row[TOTAL]
         hist["neg"] += row[NEG]
-        hist["hours"][hour_of(bucket, cfg)] += row[TOTAL]
+        hist["hours"][hour] += row[TOTAL]
 
 
 def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
     if bucket < plat["first"]:
         return
     row = plat["buckets"].get(bucket)
-    if row is not None and row[COUNTED] == 2:
-        hist["flagged"] -= 1
-        row[COUNTED] = 0
+    if row is None:
+        hist["slots"][hour_of(bucket, cfg)] -= 1
         return
-    hist["slots"][hour_of(bucket, cfg)] -= 1
-    if row is not None and row[COUNTED] == 1:
-        hist["total"] -= row[TOTAL]
-        hist["neg"] -= row[NEG]
-        hist["hours"][hour_of(bucket, cfg)] -= row[TOTAL]
-    if row is not None:
-        row[COUNTED] = 0
+    if row[COUNTED] == 2:
+        hist["flagged"] -= 1
+    else:
+        hour = hour_of(bucket, cfg)
+        hist["slots"][hour] -= 1
+        if row[COUNTED] == 1:
+            hist["total"] -= row[TOTAL]
+            hist["neg"] -= row[NEG]
+            hist["hours"][hour] -= row[TOTAL]
+    row[COUNTED] = 0
 
 
 def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, Any]:

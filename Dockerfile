@@ -12,8 +12,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
 
-RUN useradd --create-home --uid 10001 spillover
+RUN useradd --create-home --uid 10001 spillover \
+    && mkdir -p /var/lib/spillover && chown spillover /var/lib/spillover
 WORKDIR /app
+# Worker (Faust) and connector state; /app is not writable by the spillover user.
+ENV SPILLOVER_APP_DATA_DIR=/var/lib/spillover
 
 # torch first and pinned, before anything that depends on it.
 RUN pip install --index-url "${TORCH_INDEX}" "torch==${TORCH_VERSION}"

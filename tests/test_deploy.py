@@ -37,3 +37,19 @@ def test_alerts_and_dashboard_use_only_exported_metrics():
     dashboard = (DEPLOY / "grafana" / "spillover-dashboard.json").read_text()
     used = referenced(alerts) | referenced(dashboard)
     assert used and used <= exported, used - exported
+
+
+def test_the_worker_pod_has_a_writable_data_dir():
+    """The image runs as a non-root user in a root-owned /app, and Faust creates its data
+    directory at start: the data dir must be one the image hands to that user and the pod
+    mounts writable, or every worker pod crash-loops."""
+    dockerfile = (DEPLOY.parent / "Dockerfile").read_text()
+    data_dir = re.search(r"SPILLOVER_APP_DATA_DIR=(\S+)", dockerfile).group(1)
+    assert re.search(rf"chown spillover {re.escape(data_dir)}\b", dockerfile)
+    worker = next(d for d in yaml.safe_load_all((DEPLOY / "kubernetes" / "worker.yaml").read_text())
+                  if d["kind"] == "Deployment")
+    pod = worker["spec"]["template"]["spec"]
+    mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    volume = next(v for v in pod["volumes"] if v["name"] == mounts[data_dir])
+    assert "emptyDir" in volume or "persistentVolumeClaim" in volume
+    assert not next((m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == data_dir)).get("readOnly")

@@ -32,3 +32,23 @@ def test_bundled_sample_matches_its_truth():
         assert set(planted["post_ids"]) <= ids
         onsets = [to_epoch(planted["onsets"][p]) for p in planted["path"]]
         assert onsets == sorted(onsets)
+
+
+def test_a_decoy_never_shares_a_grievance_with_its_brand_within_a_day():
+    """One grievance of one brand loud on two platforms within a day is an incident: a decoy
+    planted like that would score a correct detection as a false alarm."""
+    from spillover.scenarios.generator import random_plans
+
+    def span(plan):
+        return min(l.start_h for l in plan.legs), max(l.start_h + l.duration_h for l in plan.legs)
+
+    clashes = []
+    for seed in range(1, 41):
+        plans = random_plans(seed, 4.0)
+        for decoy in (p for p in plans if p.kind.startswith("decoy")):
+            for other in (p for p in plans if p is not decoy and p.brand == decoy.brand):
+                (a0, a1), (b0, b1) = span(decoy), span(other)
+                shared = set(decoy.grievance.split("+")) & set(other.grievance.split("+"))
+                if shared and a0 - 24 < b1 and b0 < a1 + 24:
+                    clashes.append((seed, decoy.id, other.id, shared))
+    assert not clashes

@@ -78,6 +78,9 @@ INCIDENT_PLATFORMS = ("facebook", "twitter", "reddit", "blog")
 GAP_H = {"fast": (0.08, 0.33), "normal": (0.5, 3.0), "slow": (8.0, 20.0)}
 # Extra negatives as a multiple of the usual negative volume, and at least this many posts.
 STRENGTH = {"weak": (2.0, 6), "normal": (5.0, 10), "strong": (12.0, 18)}
+# Hours that keep a decoy's grievance apart from the same grievance in its brand's other plans:
+# a day, the detector's default link_hours.
+SEPARATE_H = 24.0
 
 
 def random_plans(seed: int, days: float) -> tuple[Plan, ...]:
@@ -90,8 +93,16 @@ def random_plans(seed: int, days: float) -> tuple[Plan, ...]:
             plans.append(plan)
             busy[brand] = (plan.legs[0].start_h - 12, max(l.start_h + l.duration_h for l in plan.legs) + 18)
     for kind in ("decoy_single_platform", "decoy_happy_spike", "decoy_two_grievances"):
-        plans.append(_random_decoy(rng, seed, kind, days, busy))
+        plans.append(_random_decoy(rng, seed, kind, days, busy, plans))
     return tuple(plans)
+
+
+def _grievances_near(plans: list[Plan], brand: str, start_h: float, end_h: float) -> set[str]:
+    """Grievances of the brand's plans within SEPARATE_H of [start_h, end_h]."""
+    return {g for p in plans if p.brand == brand
+            and start_h - SEPARATE_H < max(l.start_h + l.duration_h for l in p.legs)
+            and min(l.start_h for l in p.legs) < end_h + SEPARATE_H
+            for g in p.grievance.split("+")}
 
 
 def _random_incident(rng: random.Random, seed: int, brand: str, days: float) -> Plan:
@@ -112,23 +123,33 @@ def _leg_posts(brand: str, platform: str, strength: str, duration_h: float) -> i
     return max(floor, round(multiple * usual))
 
 
-def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: dict) -> Plan:
+def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: dict, plans: list[Plan]) -> Plan:
+    """A decoy at a time its brand is quiet. Its grievances differ from those the brand's other
+    plans have within SEPARATE_H of it: one grievance loud on two platforms within a day is an
+    incident, not a decoy. Only a draw that clashes is drawn again."""
+    need = {"decoy_single_platform": 1, "decoy_two_grievances": 2}.get(kind, 0)
     while True:
         brand, start = rng.choice(sorted(BRAND_VOLUME)), rng.uniform(28, days * 24 - 8)
         lo, hi = busy.get(brand, (0, 0))
-        if not lo - 6 <= start <= hi + 6:
+        taken = _grievances_near(plans, brand, start, start + 4)
+        if not lo - 6 <= start <= hi + 6 and len(set(V.BRANDS[brand]["grievances"]) - taken) >= need:
             break
     platforms = rng.sample(INCIDENT_PLATFORMS[:3], 3)
     grievances = sorted(V.BRANDS[brand]["grievances"])
     if kind == "decoy_single_platform":
         legs = (Leg(platforms[0], start, _leg_posts(brand, platforms[0], "strong", 3), 3),)
         grievance = rng.choice(grievances)
+        while grievance in taken:
+            grievance = rng.choice(grievances)
     elif kind == "decoy_happy_spike":
         legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(brand, p, "normal", 4), 4) for i, p in enumerate(platforms))
         grievance = "launch"
     else:  # two unrelated grievances of one brand at once, each on its own platform
         legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3), 3) for i, p in enumerate(platforms[:2]))
-        grievance = "+".join(rng.sample(grievances, 2))
+        pair = rng.sample(grievances, 2)
+        while taken & set(pair):
+            pair = rng.sample(grievances, 2)
+        grievance = "+".join(pair)
     return Plan(f"s{seed}-{_slug(brand)}-{kind}", brand, kind, grievance, legs)
 
 

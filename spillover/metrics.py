@@ -27,6 +27,12 @@ class PipelineMetrics:
         self.detector_repeated = Counter("spillover_detector_repeated_posts",
                                          "Posts delivered again after being counted (ignored)", registry=r)
         self.incidents = Counter("spillover_incidents", "Incident events emitted", ["status"], registry=r)
+        self.rebalance_rereads = Counter("spillover_rebalance_rereads",
+                                         "Messages fetched before a rebalance, left to be read again after it",
+                                         ["topic"], registry=r)
+        self.offset_gaps = Counter("spillover_offset_gaps",
+                                   "Offsets an agent was never given: read again directly, or unavailable",
+                                   ["topic", "outcome"], registry=r)
         self.event_time_lag = Gauge("spillover_detector_watermark_lag_seconds",
                                     "Wall clock minus the newest event time the detector has seen", registry=r)
 

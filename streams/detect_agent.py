@@ -13,18 +13,20 @@ from ..detection import Detector
 from ..metrics import PipelineMetrics
 from ..records import EnrichedPost, ValidationError, decode_json
 from .dlq import dead_letter
+from .gaps import GapFiller
 from .state import BatchedStates
 
 log = logging.getLogger(__name__)
 BATCH, WITHIN_S = 500, 0.2
 
 
-def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
+def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics, gaps: GapFiller):
     async def send_dlq(event, code: str, reason: str) -> None:
         await dead_letter(topics.dlq, metrics, event.key, event.value, code, reason, event.message)
 
     async def agent(stream):
-        async for events in stream.take_events(BATCH, within=WITHIN_S):
+        async for batch in stream.take_events(BATCH, within=WITHIN_S):
+            events = await gaps.complete(batch)
             states, incidents, newest = BatchedStates(table), [], None
             for event in events:
                 try:
@@ -57,6 +59,7 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics):
             # other way round, the restored state would know them and they would be lost.
             await asyncio.gather(*delivered)
             states.flush()
+            gaps.handled(events)
             if newest:
                 metrics.event_time_lag.set(time.time() - newest)
 

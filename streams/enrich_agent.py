@@ -13,12 +13,13 @@ from ..records import EnrichedPost, RawPost
 from ..settings import ModelSettings
 from ..watchlist import Watchlist
 from .dlq import dead_letter
+from .gaps import GapFiller
 
 log = logging.getLogger(__name__)
 
 
 def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
-                 metrics: PipelineMetrics, executor: Executor, max_future_s: float = 0.0):
+                 metrics: PipelineMetrics, executor: Executor, gaps: GapFiller, max_future_s: float = 0.0):
     async def send_dlq(rejection: Rejection, message) -> None:
         await dead_letter(topics.dlq, metrics, rejection.key, rejection.value, rejection.code, rejection.reason,
                           message)
@@ -42,25 +43,30 @@ def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
         except Exception as exc:  # one bad text must not take the batch down with it
             return exc
 
-    async def agent(stream):
-        async for events in stream.take_events(cfg.max_batch, within=cfg.batch_wait_s):
-            valid = []
-            for event in events:
-                parsed = parse(event.key, event.value, watchlist, max_future_s)
-                if isinstance(parsed, Rejection):
-                    await send_dlq(parsed, event.message)
-                else:
-                    metrics.posts_in.labels(parsed.platform).inc()
-                    valid.append((parsed, event))
-            if not valid:
+    async def handle(events) -> None:
+        valid = []
+        for event in events:
+            parsed = parse(event.key, event.value, watchlist, max_future_s)
+            if isinstance(parsed, Rejection):
+                await send_dlq(parsed, event.message)
+            else:
+                metrics.posts_in.labels(parsed.platform).inc()
+                valid.append((parsed, event))
+        if not valid:
+            return
+        results = await run_model([post for post, _ in valid])
+        for (post, event), result in zip(valid, results):
+            if isinstance(result, Exception):
+                await send_dlq(Rejection(event.key, event.value, "model_error", str(result)), event.message)
                 continue
-            results = await run_model([post for post, _ in valid])
-            for (post, event), result in zip(valid, results):
-                if isinstance(result, Exception):
-                    await send_dlq(Rejection(event.key, event.value, "model_error", str(result)), event.message)
-                    continue
-                await topics.enriched.send(key=result.brand.encode(), value=json.dumps(result.to_dict()).encode())
-                metrics.posts_out.labels(post.platform).inc()
-                metrics.enrich_latency.observe(max(0.0, time.time() - event.message.timestamp))
+            await topics.enriched.send(key=result.brand.encode(), value=json.dumps(result.to_dict()).encode())
+            metrics.posts_out.labels(post.platform).inc()
+            metrics.enrich_latency.observe(max(0.0, time.time() - event.message.timestamp))
+
+    async def agent(stream):
+        async for batch in stream.take_events(cfg.max_batch, within=cfg.batch_wait_s):
+            events = await gaps.complete(batch)
+            await handle(events)
+            gaps.handled(events)
 
     return agent

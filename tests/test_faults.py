@@ -12,6 +12,7 @@ import pytest
 from spillover.agents.replay import publish_lines
 from spillover.demo import WorkerProcess
 from spillover.detection import Detector
+from spillover.enrichment import Rejection, parse
 from spillover.kafka_io import ensure_topics, json_producer, read_topic
 from spillover.records import IncidentEvent
 from spillover.replay import read_lines, run_replay
@@ -45,6 +46,9 @@ class Run:
         self.expected: list[IncidentEvent] = []
         run_replay(self.lines, model, Detector(self.settings.detection, watchlist.playbooks), watchlist,
                    self.expected.append, max_future_s=self.settings.detection.max_future_minutes * 60)
+        accepted = (parse(None, line, watchlist, self.settings.detection.max_future_minutes * 60)
+                    for line in self.lines)
+        self.accepted = {(p.id, bool(p.deleted)) for p in accepted if not isinstance(p, Rejection)}
         self.seen: list[IncidentEvent] = []
         self.workers: list[WorkerProcess] = []
         self._stop = threading.Event()
@@ -67,13 +71,18 @@ class Run:
     def detected(self) -> int:
         return sum(int(w.counters().get("spillover_detector_posts_total", 0)) for w in self.workers)
 
-    def finish(self, lifecycle_only: bool = False) -> None:
-        pick = (lambda es: {lifecycle(e) for e in es if e.status != "updated"}) if lifecycle_only else \
-            (lambda es: {(e.incident_id, e.status, e.detected_at) for e in es})
-        final = pick(self.expected)
-        have = lambda: pick(self.seen)
-        wait_for(lambda: final <= have(), 180,
-                 lambda: f"missing {sorted(final - have())}\n" + "\n=====\n".join(f"{w.counters()}\n{w.log_tail(80)}" for w in self.workers))
+    def finish(self) -> None:
+        """Wait until replay's events have all come (or 180 s), then a little longer for extras.
+
+        No error on a timeout here: the test's assertions say what is lost or wrong."""
+        final = {(e.incident_id, e.status, e.detected_at) for e in self.expected}
+        deadline = time.monotonic() + 180
+        while not final <= {(e.incident_id, e.status, e.detected_at) for e in self.seen}:
+            if time.monotonic() > deadline:
+                for w in self.workers:
+                    print(f"{w.counters()}\n{w.log_tail(80)}\n=====")
+                return
+            time.sleep(0.5)
         time.sleep(5)  # anything still to come would be a duplicate or an extra incident
 
     def close(self) -> None:
@@ -82,12 +91,14 @@ class Run:
         for worker in self.workers:
             worker.stop()
 
+    def lost_posts(self) -> list[tuple[str, bool]]:
+        """Accepted posts that never reached posts.enriched."""
+        enriched = {(post["id"], bool(post.get("deleted"))) for post in (
+            json.loads(r.value) for r in read_topic(self.broker, self.settings.topics.enriched, idle_timeout=3))}
+        return sorted(self.accepted - enriched)
+
     def distinct_events(self) -> list[str]:
         return sorted({e.to_json() for e in self.seen})
-
-
-def lifecycle(e: IncidentEvent) -> tuple:
-    return e.incident_id, e.status, e.detected_at, tuple(e.path)
 
 
 @pytest.fixture
@@ -105,14 +116,12 @@ def test_a_killed_worker_is_replaced_and_reports_what_replay_reports(run):
     first.proc.kill()
     first.proc.wait()
     run.worker()
-    run.finish(lifecycle_only=True)
-    # The same incidents, opened, escalated and resolved at the same times with the same paths,
-    # and no other. Not yet guaranteed: the counts inside the events. In one of six runs so far
-    # a kill mid-batch leaves a brand's counts slightly off, which moves an 'updated' event by
-    # a bucket or two (an open bug, see the issue note), so those are not compared here.
-    assert {lifecycle(e) for e in run.seen if e.status != "updated"} == \
-        {lifecycle(e) for e in run.expected if e.status != "updated"}
-    assert {e.incident_id for e in run.seen} == {e.incident_id for e in run.expected}
+    run.finish()
+    # Nothing accepted is lost: the replacement re-reads what its predecessor had not
+    # committed, so some posts are enriched twice, and none is skipped.
+    assert run.lost_posts() == []
+    # Every event replay reports, with the same counts inside; one may come twice.
+    assert run.distinct_events() == sorted(e.to_json() for e in run.expected)
 
 
 @pytest.mark.rebalance
@@ -126,6 +135,7 @@ def test_a_second_worker_joining_mid_stream_changes_nothing(run):
     wait_for(lambda: second.counters(), 120, lambda: f"the second worker did not start:\n{second.log_tail(30)}")
     run.publish(run.lines[half:])
     run.finish()
+    assert run.lost_posts() == []
     assert run.distinct_events() == sorted(e.to_json() for e in run.expected)
     # Both worked: the second took over some brands' detection.
     assert all(w.counters().get("spillover_detector_posts_total", 0) > 0 for w in run.workers)

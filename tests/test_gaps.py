@@ -1,0 +1,49 @@
+"""Offsets Faust never gave an agent are found and read straight from the partition."""
+import asyncio
+import uuid
+
+import pytest
+
+from spillover.kafka_io import json_producer
+from spillover.streams.gaps import Gap, GapFiller, OffsetLedger, Record, RecordMessage
+
+
+def event(offset: int, partition: int = 0, topic: str = "posts.raw") -> Record:
+    return Record(None, f"post {offset}".encode(), RecordMessage(topic, partition, offset, 0.0))
+
+
+def test_the_ledger_finds_offsets_skipped_before_and_inside_a_batch():
+    ledger = OffsetLedger()
+    assert ledger.gaps([event(0), event(1)]) == []  # nothing handled yet: nothing to compare with
+    ledger.handled([event(0), event(1)])
+    batch = [event(4), event(5), event(9), event(0, partition=1)]
+    assert ledger.gaps(batch) == [Gap("posts.raw", 0, 2, 4), Gap("posts.raw", 0, 6, 9)]
+    # Read again after a rebalance (a seek back to the committed offset): not a gap.
+    ledger.handled(batch)
+    assert ledger.gaps([event(3), event(10)]) == []
+
+
+def test_a_partition_that_moved_away_is_forgotten():
+    ledger = OffsetLedger()
+    ledger.handled([event(5, partition=0), event(5, partition=1)])
+    ledger.keep_only([("posts.raw", 1)])
+    # Partition 0 was handled elsewhere meanwhile: starting further on is no gap.
+    assert ledger.gaps([event(50, partition=0), event(7, partition=1)]) == [Gap("posts.raw", 1, 6, 7)]
+
+
+@pytest.mark.broker
+def test_skipped_messages_are_read_back_and_handled_first(broker):
+    topic = f"gaps-{uuid.uuid4().hex[:8]}"
+    producer = json_producer(broker, client_id="gap-test")
+    for i in range(8):
+        producer.send(topic, key=b"k", value={"n": i}, partition=0)
+    producer.flush()
+    producer.close()
+    seen = []
+    filler = GapFiller(broker, lambda gap, read: seen.append((gap.size, read)))
+    filler.handled([event(1, topic=topic)])
+    batch = [event(5, topic=topic), event(6, topic=topic)]
+    completed = asyncio.run(filler.complete(batch))
+    assert [e.message.offset for e in completed] == [2, 3, 4, 5, 6]
+    assert [e.value for e in completed[:3]] == [b'{"n": 2}', b'{"n": 3}', b'{"n": 4}']
+    assert seen == [(3, 3)]

@@ -5,6 +5,7 @@ calls too. This layer moves bytes between topics and keeps detector state in a t
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from .codec import DetectorStateCodec
 from .consumer import install as install_consumer
 from .detect_agent import detect_agent
 from .enrich_agent import enrich_agent
-from .gaps import Gap, GapFiller
+from .gaps import Gap, GapFiller, committed_offsets
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +88,17 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     app.agent(topics.enriched, name="detect")(detect_agent(topics, table, detector, metrics, detect_gaps))
 
     @app.on_partitions_assigned.connect
-    async def forget_partitions_moved_away(sender, assigned, **kwargs) -> None:
-        for gaps in (enrich_gaps, detect_gaps):
-            gaps.ledger.keep_only((tp.topic, tp.partition) for tp in assigned)
+    async def track_assigned_partitions(sender, assigned, **kwargs) -> None:
+        for gaps, topic in ((enrich_gaps, topics.raw), (detect_gaps, topics.enriched)):
+            mine = [(tp.topic, tp.partition) for tp in assigned if tp.topic == topic.get_topic_name()]
+            gaps.ledger.keep_only(mine)
+            try:
+                committed = await asyncio.get_running_loop().run_in_executor(
+                    None, committed_offsets, k.broker, k.group_id, mine)
+            except Exception as exc:  # without them only gaps after the first batch are seen
+                log.warning("could not read the group's committed offsets: %s", exc)
+                continue
+            gaps.ledger.start_at(committed)
 
     return app
 

@@ -1,10 +1,11 @@
 """The Kafka consumer the workers use: Faust's, guarded against losing messages on a rebalance.
 
-Faust (faust-streaming 0.15) skips a message fetched in an earlier consumer-group generation
-when it reaches a stream after a rebalance, and acks it as if it had been processed, so its
-offset can be committed and a worker that keeps the partition never reads it again. This
-consumer refuses the commit for any message acked after its generation ended: it is read
-again from the committed offset instead (at least once; downstream stages ignore the repeat).
+Faust (faust-streaming 0.15) skips a message that reaches a stream while a rebalance has the
+flow suspended, or after it, from an earlier consumer-group generation, and acks it as if it
+had been processed, so its offset can be committed and a worker that keeps the partition
+never reads it again. This consumer refuses the commit for any message acked while the flow
+is suspended or after its generation ended: it is read again from the committed offset
+instead (at least once; downstream stages ignore the repeat).
 
 Other ways Faust drops messages around a rebalance are caught downstream: gaps.py.
 """
@@ -23,7 +24,8 @@ class GenerationSafeConsumer(Consumer):
 
 
     def ack(self, message: Message) -> bool:
-        if message.generation_id != self.app.consumer_generation_id:
+        # While a rebalance has the flow suspended, streams skip what they take and ack it.
+        if message.generation_id != self.app.consumer_generation_id or not self.app.flow_control.is_active():
             message.acked = True  # done with it here; never counted as safe to commit
             self._unacked_messages.discard(message)
             self.on_reread(message)

@@ -1,25 +1,27 @@
 """Messages Faust passed over: find the offsets an agent was never given, read them from Kafka.
 
-Faust 0.15 can drop messages around a rebalance without committing them as unread (see
-consumer.py; in the kill test a replacement worker went on at offset 1537 after 1535, or at
-1595 after 1535). Every agent therefore keeps, per partition, the last offset it handled. When
+Faust 0.15 can drop messages around a rebalance and commit past them (see consumer.py; in
+the kill test a replacement worker went on at offset 1537 after 1535, or at 1595 after 1535). Every agent therefore keeps, per partition, the last offset it handled. When
 a batch starts further on than the next offset, or jumps inside, the offsets in between are
 read straight from the partition with a plain, group-less consumer and handled first, so the
 agent's own order per partition is kept.
 
 A partition the worker gives up is forgotten, so one that comes back after other workers had
-it is not taken for a gap. What this cannot see: messages dropped before the first one a
-process handles on a partition.
+it is not taken for a gap; a partition new to the worker starts at the group's committed
+offset, read when it is assigned.
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
 from kafka import KafkaConsumer, TopicPartition
 
-from ..kafka_io import API_VERSION
+from ..kafka_io import API_VERSION, admin_client
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,19 @@ class OffsetLedger:
         keep = set(assigned)
         self._last = {k: v for k, v in self._last.items() if k in keep}
 
+    def start_at(self, committed: dict[tuple[str, int], int]) -> None:
+        """Partitions new to this agent start at their committed offset: what comes first
+        must be that offset, or the ones before it were dropped."""
+        for key, offset in committed.items():
+            if key not in self._last and offset >= 0:
+                self._last[key] = offset - 1
+
 
 def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> list[Record]:
     """The messages at offsets [gap.start, gap.stop) of one partition (blocking)."""
     tp = TopicPartition(gap.topic, gap.partition)
     consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION, enable_auto_commit=False,
+                             auto_offset_reset="earliest",  # offsets gone to retention: from the oldest kept
                              client_id="spillover-gap-reader", consumer_timeout_ms=int(timeout_s * 1000))
     try:
         consumer.assign([tp])
@@ -116,10 +126,24 @@ class GapFiller:
             return list(events)
         loop, missing = asyncio.get_running_loop(), []
         for gap in gaps:
-            records = await loop.run_in_executor(None, read_range, self.broker, gap)
+            try:
+                records = await loop.run_in_executor(None, read_range, self.broker, gap)
+            except Exception:  # a broker error must not crash the agent: counted as unavailable
+                log.exception("could not read %s/%d offsets %d-%d", gap.topic, gap.partition, gap.start, gap.stop - 1)
+                records = []
             self._on_gap(gap, len(records))
             missing.extend(records)
         return missing + list(events)
 
     def handled(self, events: Iterable[Any]) -> None:
         self.ledger.handled(events)
+
+
+def committed_offsets(broker: str, group_id: str, tps: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+    """The group's committed offsets of these partitions (blocking); none where it has none."""
+    admin = admin_client(broker)
+    try:
+        found = admin.list_group_offsets({group_id: [TopicPartition(t, p) for t, p in tps]}).get(group_id, {})
+    finally:
+        admin.close()
+    return {(tp.topic, tp.partition): meta.offset for tp, meta in found.items() if meta.offset >= 0}

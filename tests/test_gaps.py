@@ -47,3 +47,35 @@ def test_skipped_messages_are_read_back_and_handled_first(broker):
     assert [e.message.offset for e in completed] == [2, 3, 4, 5, 6]
     assert [e.value for e in completed[:3]] == [b'{"n": 2}', b'{"n": 3}', b'{"n": 4}']
     assert seen == [(3, 3)]
+
+
+def test_a_partition_new_to_the_agent_starts_at_the_committed_offset():
+    ledger = OffsetLedger()
+    ledger.start_at({("posts.raw", 0): 100, ("posts.raw", 1): 0})
+    # The first message given on partition 0 should have been 100.
+    assert ledger.gaps([event(104), event(0, partition=1)]) == [Gap("posts.raw", 0, 100, 104)]
+    ledger.handled([event(104)])
+    ledger.start_at({("posts.raw", 0): 50})  # known partitions keep what was handled
+    assert ledger.gaps([event(105)]) == []
+
+
+@pytest.mark.broker
+def test_committed_offsets_are_read_from_the_group(broker):
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    from spillover.kafka_io import API_VERSION
+    from spillover.streams.gaps import committed_offsets
+
+    topic, group = f"gaps-{uuid.uuid4().hex[:8]}", f"group-{uuid.uuid4().hex[:8]}"
+    producer = json_producer(broker, client_id="gap-test")
+    for i in range(3):
+        producer.send(topic, value={"n": i}, partition=0)
+    producer.flush()
+    producer.close()
+    assert committed_offsets(broker, group, [(topic, 0)]) == {}
+    consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION, group_id=group,
+                             enable_auto_commit=False)
+    consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(2, "", -1)})
+    consumer.close(autocommit=False)
+    assert committed_offsets(broker, group, [(topic, 0)]) == {(topic, 0): 2}

@@ -34,9 +34,11 @@ class Detector:
 
     def too_late(self, state: dict[str, Any], post: EnrichedPost) -> bool:
         """Older than any window still kept: it cannot change a decision any more."""
-        if state["watermark"] is None:
-            return False
-        return bucket_of(post.event_time, self.cfg) < bucket_of(state["watermark"], self.cfg) - self.cfg.history
+        return self._too_late(state, bucket_of(post.event_time, self.cfg))
+
+    def _too_late(self, state: dict[str, Any], b: int) -> bool:
+        wm = state["watermark"]
+        return wm is not None and b < bucket_of(wm, self.cfg) - self.cfg.history
 
     def seen_before(self, state: dict[str, Any], post: EnrichedPost) -> bool:
         """Already counted: the same post delivered again (see seen.py)."""
@@ -66,9 +68,8 @@ class Detector:
         key = seen.post_key(p.id, bool(p.deleted))
         ts = post.event_time
         b = bucket_of(ts, cfg)
-        wm = state["watermark"]
-        if (wm is not None and b < bucket_of(wm, cfg) - cfg.history) or seen.seen_before(state, key):
-            return []  # too late (see too_late), or already counted
+        if self._too_late(state, b) or seen.seen_before(state, key):
+            return []
         seen.remember(state, key, cfg.remember_posts)
         complaint = self.is_complaint(post)
         reach = max(0, p.author_followers or 0)
@@ -77,7 +78,7 @@ class Detector:
             state["evaluated"] = b - 1
         if complaint:
             self._file_complaint(state, post, ts, b, reach)
-        if wm is None or ts > wm:
+        if state["watermark"] is None or ts > state["watermark"]:
             state["watermark"] = ts
             return self._advance(state, post.brand)
         return []

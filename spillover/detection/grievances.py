@@ -108,7 +108,7 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
                 keep, gone = min(gid, other), max(gid, other)
                 _fold(state["grievances"][keep], state["grievances"][gone])
                 _forget(state, gone)
-                _centroids(state, len(state["grievances"][keep]["v"]), cfg).moved(keep, state["grievances"][keep], cfg)
+                _centroids_of(state, keep, cfg).moved(keep, state["grievances"][keep], cfg)
                 moved.update({k: keep for k, v in moved.items() if v == gone})
                 moved[gone] = keep
                 break
@@ -152,7 +152,7 @@ def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) 
     """The grievance and those at least `threshold` alike."""
     sims, order = _likeness_to(state, gid, cfg)
     close = sims >= threshold
-    close[_centroids(state, len(state["grievances"][gid]["v"]), cfg).index[gid]] = True
+    close[_centroids_of(state, gid, cfg).index[gid]] = True
     return [order[j] for j in np.flatnonzero(close)]
 
 
@@ -167,7 +167,7 @@ def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorCon
 
 def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> tuple[np.ndarray, list[int]]:
     """Likeness of grievance gid to every grievance, and their ids, in the centroid matrix's order."""
-    c = _centroids(state, len(state["grievances"][gid]["v"]), cfg)
+    c = _centroids_of(state, gid, cfg)
     sims = c.likeness.get(gid)
     if sims is None:  # one bucket's tests ask about the same grievance once per platform
         j = c.index[gid]
@@ -234,6 +234,11 @@ def _centroids(state: dict[str, Any], dim: int, cfg: DetectorConfig) -> _Centroi
     if cached is None or cached.matrix.shape[1] != dim:
         cached = state["_centroids"] = _Centroids(state, dim, cfg)
     return cached
+
+
+def _centroids_of(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> _Centroids:
+    """The cache holding grievance gid (the one of its embedding's size)."""
+    return _centroids(state, len(state["grievances"][gid]["v"]), cfg)
 
 
 def _evict(state: dict[str, Any]) -> None:

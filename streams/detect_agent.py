@@ -10,6 +10,7 @@ import logging
 import time
 
 from ..detection import Detector
+from ..detection.detector import REPEATED, TOO_LATE
 from ..metrics import PipelineMetrics
 from ..records import EnrichedPost, ValidationError, decode_json
 from .dlq import dead_letter
@@ -24,6 +25,11 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics, ga
     async def send_dlq(event, code: str, reason: str) -> None:
         await dead_letter(topics.dlq, metrics, event.key, event.value, code, reason, event.message)
 
+    skipped = {TOO_LATE: metrics.detector_too_late, REPEATED: metrics.detector_repeated}
+
+    def count_skip(reason: str) -> None:
+        skipped[reason].inc()
+
     async def agent(stream):
         async for batch in stream.take_events(BATCH, within=WITHIN_S):
             events = await gaps.complete(batch)
@@ -34,13 +40,8 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics, ga
                 except ValidationError as exc:
                     await send_dlq(event, exc.code, str(exc))
                     continue
-                state = states.get(post.brand)
-                if state is not None and detector.too_late(state, post):
-                    metrics.detector_too_late.inc()
-                elif state is not None and detector.seen_before(state, post):
-                    metrics.detector_repeated.inc()
                 try:
-                    incidents.extend(detector.observe(states, post))
+                    incidents.extend(detector.observe(states, post, count_skip))
                 except Exception as exc:  # a detector bug must not crash-loop the worker on one post
                     log.exception("detector failed on %s (%s)", post.post.id, post.brand)
                     await send_dlq(event, "detector_error", f"{type(exc).__name__}: {exc}")

@@ -120,7 +120,9 @@ def test_posts_older_than_the_history_are_ignored_not_counted():
         detector.observe(states, p)
     ancient = post("twitter:old", "twitter", T0 - 10 * 24 * HOUR)
     assert detector.too_late(states["Acme"], ancient)
-    assert detector.observe(states, ancient) == []
+    skipped = []
+    assert detector.observe(states, ancient, skipped.append) == []
+    assert skipped == ["too_late"]
 
 
 def test_brand_replies_are_not_complaints():
@@ -240,3 +242,8 @@ def test_posts_delivered_twice_count_once():
     once, _ = run(posts)
     twice, _ = run(again)
     assert [e.to_dict() for e in twice] == [e.to_dict() for e in once] and once
+    # Each repeat is reported as such (the worker counts them in a metric).
+    detector, states, skipped = Detector(SETTINGS), {}, []
+    for p in again:
+        detector.observe(states, p, skipped.append)
+    assert skipped == ["repeated"] * 500

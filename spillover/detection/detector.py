@@ -10,7 +10,7 @@ in the path.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, MutableMapping
+from typing import Any, Callable, Mapping, MutableMapping
 
 from ..records import EnrichedPost, IncidentEvent
 from ..settings import DetectionSettings
@@ -21,6 +21,8 @@ from .state import new_brand_state
 from .terms import post_terms
 from .traffic import bucket_of
 from .vectors import centred, post_vector
+
+TOO_LATE, REPEATED = "too_late", "repeated"  # why a post was not counted
 
 
 class Detector:
@@ -40,10 +42,6 @@ class Detector:
         wm = state["watermark"]
         return wm is not None and b < bucket_of(wm, self.cfg) - self.cfg.history
 
-    def seen_before(self, state: dict[str, Any], post: EnrichedPost) -> bool:
-        """Already counted: the same post delivered again (see seen.py)."""
-        return seen.seen_before(state, seen.post_key(post.post.id, bool(post.post.deleted)))
-
     def is_complaint(self, post: EnrichedPost) -> bool:
         """A complaint, as far as volume goes. The brand's own replies are its answer, not part of it.
 
@@ -55,20 +53,28 @@ class Detector:
             return False
         return post.sentiment.label == "negative" or post.sentiment.negative >= self.cfg.negative_threshold
 
-    def observe(self, states: MutableMapping[str, dict], post: EnrichedPost) -> list[IncidentEvent]:
+    def observe(self, states: MutableMapping[str, dict], post: EnrichedPost,
+                on_skip: Callable[[str], None] | None = None) -> list[IncidentEvent]:
         """Process a post against a store of brand states (a dict, or a Faust table)."""
         state = states.get(post.brand) or new_brand_state()
-        events = self.process(state, post)
+        events = self.process(state, post, on_skip)
         states[post.brand] = state  # assign back: a Faust table logs the change on set
         return events
 
-    def process(self, state: dict[str, Any], post: EnrichedPost) -> list[IncidentEvent]:
-        """Count one enriched post of `post.brand`; return the incident events it led to."""
+    def process(self, state: dict[str, Any], post: EnrichedPost,
+                on_skip: Callable[[str], None] | None = None) -> list[IncidentEvent]:
+        """Count one enriched post of `post.brand`; return the incident events it led to.
+
+        A post not counted is passed to `on_skip` with the reason: TOO_LATE, or REPEATED (the
+        same post delivered again, see seen.py)."""
         cfg, p = self.cfg, post.post
         key = seen.post_key(p.id, bool(p.deleted))
         ts = post.event_time
         b = bucket_of(ts, cfg)
-        if self._too_late(state, b) or seen.seen_before(state, key):
+        skip = TOO_LATE if self._too_late(state, b) else REPEATED if seen.seen_before(state, key) else None
+        if skip:
+            if on_skip is not None:
+                on_skip(skip)
             return []
         seen.remember(state, key, cfg.remember_posts)
         complaint = self.is_complaint(post)

@@ -89,16 +89,18 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
 
     @app.on_partitions_assigned.connect
     async def track_assigned_partitions(sender, assigned, **kwargs) -> None:
-        for gaps, topic in ((enrich_gaps, topics.raw), (detect_gaps, topics.enriched)):
-            mine = [(tp.topic, tp.partition) for tp in assigned if tp.topic == topic.get_topic_name()]
+        fillers = {topics.raw.get_topic_name(): enrich_gaps, topics.enriched.get_topic_name(): detect_gaps}
+        mine = [(tp.topic, tp.partition) for tp in assigned if tp.topic in fillers]
+        for gaps in fillers.values():
             gaps.ledger.keep_only(mine)
-            try:
-                committed = await asyncio.get_running_loop().run_in_executor(
-                    None, committed_offsets, k.broker, k.group_id, mine)
-            except Exception as exc:  # without them only gaps after the first batch are seen
-                log.warning("could not read the group's committed offsets: %s", exc)
-                continue
-            gaps.ledger.start_at(committed)
+        try:
+            committed = await asyncio.get_running_loop().run_in_executor(
+                None, committed_offsets, k.broker, k.group_id, mine)
+        except Exception as exc:  # without them only gaps after the first batch are seen
+            log.warning("could not read the group's committed offsets: %s", exc)
+            return
+        for topic, gaps in fillers.items():
+            gaps.ledger.start_at({tp: offset for tp, offset in committed.items() if tp[0] == topic})
 
     return app
 

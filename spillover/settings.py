@@ -64,8 +64,9 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class DetectionSettings:
-    # A post is a complaint when the model gives "negative" at least this probability.
-    negative_threshold: float = 0.25
+    # A post is a complaint when the model gives "negative" at least this probability. Low on
+    # purpose: flat complaints ("took two payments for one bill") get 0.15-0.5 from the model.
+    negative_threshold: float = 0.15
     bucket_minutes: int = 5
     # Spike tests scan windows from the shortest to the longest, doubling (30, 60, 120, 240).
     min_window_minutes: int = 30

@@ -87,6 +87,26 @@ def folds_of(n: int) -> list[list[int]]:
     return [sorted(idx[k::FOLDS]) for k in range(FOLDS)]
 
 
+def fold_splits(scored, extra, folds: list[list[int]]) -> list[tuple[tuple, tuple]]:
+    """(training set, held-out set) per fold: `extra` plus the other folds, and the fold."""
+    splits = []
+    for fold in folds:
+        left_out = set(fold)
+        rest = [i for i in range(len(scored[0])) if i not in left_out]
+        splits.append(((extra[0] + [scored[0][i] for i in rest], extra[1] + [scored[1][i] for i in rest]),
+                       ([scored[0][i] for i in fold], [scored[1][i] for i in fold])))
+    return splits
+
+
+def stitch(folds: list[list[int]], by_fold: dict[int, list]) -> torch.Tensor:
+    """Per-epoch logits of every scored item, each from the fold that held it out."""
+    epochs = len(by_fold[0])
+    stacked = torch.empty(epochs, sum(map(len, folds)), len(by_fold[0][0][0]))
+    for k, fold in enumerate(folds):
+        stacked[:, fold] = torch.tensor(by_fold[k], dtype=stacked.dtype)
+    return stacked
+
+
 def score(logits: torch.Tensor, gold: torch.Tensor) -> dict:
     return {"raw": round(macro_recall(logits, gold), 4), "calibrated_cv": round(cross_validated(logits, gold), 4)}
 
@@ -124,13 +144,8 @@ def out_of_fold(pool, base: dict, configs: list[dict], scored, extra, sink, tag:
                 logits_dir: Path | None) -> None:
     """Five folds of `scored`: train on `extra` plus four fifths, score the fifth left out."""
     folds = folds_of(len(scored[0]))
-    tasks = []
-    for config in configs:
-        for k, fold in enumerate(folds):
-            rest = sorted(set(range(len(scored[0]))) - set(fold))
-            train_set = (extra[0] + [scored[0][i] for i in rest], extra[1] + [scored[1][i] for i in rest])
-            tasks.append({**base, "config": config, "seed": 1, "fold": k, "train_set": train_set,
-                          "scored": ([scored[0][i] for i in fold], [scored[1][i] for i in fold])})
+    tasks = [{**base, "config": config, "seed": 1, "fold": k, "train_set": train_set, "scored": held_out}
+             for config in configs for k, (train_set, held_out) in enumerate(fold_splits(scored, extra, folds))]
     out: dict[str, dict[int, list]] = {}
     for result in pool.imap_unordered(run, tasks):
         if not result.get("skipped"):
@@ -141,11 +156,8 @@ def out_of_fold(pool, base: dict, configs: list[dict], scored, extra, sink, tag:
         if len(by_fold) < FOLDS:
             sink({"phase": tag, "config": config, "incomplete": sorted(by_fold)})
             continue
-        epochs = len(by_fold[0])
-        stacked = torch.empty(epochs, len(gold), 3)
-        for k, fold in enumerate(folds):
-            stacked[:, fold] = torch.tensor(by_fold[k])
-        sink({"phase": tag, "config": config, "epochs": [score(stacked[e], gold) for e in range(epochs)]})
+        stacked = stitch(folds, by_fold)
+        sink({"phase": tag, "config": config, "epochs": [score(epoch, gold) for epoch in stacked]})
         if logits_dir:
             name = tag.split()[0].replace("+", "_plus_")
             torch.save({"config": config, "logits": stacked, "gold": gold}, logits_dir / f"oof_{name}_{n}.pt")

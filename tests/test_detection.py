@@ -99,6 +99,23 @@ def test_blog_posts_arriving_hours_late_still_join_with_their_true_onset():
     assert "2026-03-03T16:00" <= blog_seen <= "2026-03-03T17:00"
 
 
+def test_early_complaints_that_reach_us_late_move_their_platform_forward_in_the_path():
+    fb, tw = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3)
+    # Twitter complaints written before facebook's, delivered six hours late (a slow connector).
+    early = burst("twitter", 31.5, 16, 1.5, tag="early")
+    arrival = lambda p: p.event_time + (6 * HOUR if p in early else 0)
+    events, _ = run(sorted(background() + fb + tw + early, key=arrival))
+    assert events[0].status == "opened" and events[0].path == ["facebook", "twitter"]
+    corrected = [e for e in events if e.path == ["twitter", "facebook"]]
+    assert corrected and corrected[0].status == "updated"
+    assert corrected[0].detected_at >= "2026-03-03T13:30:00Z"  # when the late posts came in
+    assert len({e.incident_id for e in events}) == 1
+    for e in events:  # the path is always the order in which the platforms took off
+        seen = {p.platform: p.first_seen for p in e.platforms}
+        assert e.path == sorted(e.path, key=lambda platform: seen[platform])
+    assert next(p.first_seen for p in corrected[0].platforms if p.platform == "twitter") < "2026-03-03T09:00"
+
+
 def test_memory_stays_bounded_on_a_long_run():
     # Many distinct complaints: every one a grievance of its own, more than the cap allows.
     noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")

@@ -136,13 +136,19 @@ def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict
     """Start or extend the spike of the reading's grievance on its platform; flag its buckets."""
     g = state["grievances"][reading.gid]
     spike = g["spikes"].get(reading.platform)
-    if spike is None:
+    if spike is None or reading.bucket < spike["first_bucket"]:
         group = [m for m in reading.group if m in state["grievances"]] or [reading.gid]
         rows = _pooled_rows(state, group, reading.platform)
         start_ts, start_b = onset(rows, reading.bucket, reading.expected / reading.window, cfg)
+    if spike is None:
         spike = g["spikes"][reading.platform] = {
             "onset": start_ts, "onset_bucket": start_b, "first_bucket": reading.bucket,
             "last_bucket": reading.bucket, "peak_ratio": 0.0, "expected": reading.expected / reading.window}
+    elif reading.bucket < spike["first_bucket"]:
+        # Complaints that reached us late show the spike began earlier than we first saw.
+        spike["first_bucket"] = reading.bucket
+        if start_ts < spike["onset"]:
+            spike["onset"], spike["onset_bucket"] = start_ts, start_b
     spike["last_bucket"] = max(spike["last_bucket"], reading.bucket)
     spike["peak_ratio"] = round(max(spike["peak_ratio"], min(reading.ratio, 1e6)), 3)
     first = reading.bucket - reading.window + 1

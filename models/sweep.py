@@ -71,7 +71,7 @@ def run(task: dict) -> dict:
     from .train import fit
     hf_logging.set_verbosity_error()
     if time.time() > task["deadline"]:
-        return {**task, "skipped": True}
+        return {"skipped": True}
     started = time.time()
     args = run_args(task["config"], task["seed"], task["data"], task["device"], task["threads"])
     train_set, scored = task["train_set"], task["scored"]

@@ -131,9 +131,8 @@ def _progress(state: dict[str, Any], inc: dict[str, Any], b: int, spiked: list[i
     # The order the grievance reached the platforms: a late blog post or a fragment found to
     # belong can move a platform forward, and downstream must hear of it.
     path = sorted(inc["onsets"], key=lambda p: (inc["onsets"][p], p))
-    reordered = not joining and path != inc["path"]
-    if joining or reordered:
-        status = "escalated" if joining and inc["path"] else "opened" if joining else "updated"
+    if joining or path != inc["path"]:
+        status = ("escalated" if inc["path"] else "opened") if joining else "updated"
         inc["path"] = path
         return status
     if b - max((s["last_bucket"] for s in spikes.values()), default=b - cfg.quiet) >= cfg.quiet:

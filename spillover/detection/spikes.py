@@ -85,6 +85,12 @@ def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: Detector
     return sorted(group), True
 
 
+def _reading_onset(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> tuple[float, int]:
+    group = [m for m in reading.group if m in state["grievances"]] or [reading.gid]
+    rows = _pooled_rows(state, group, reading.platform)
+    return onset(rows, reading.bucket, reading.expected / reading.window, cfg)
+
+
 def _pooled_rows(state: dict[str, Any], group: list[int], platform: str) -> dict[int, list]:
     """The group's complaints on the platform, bucket by bucket."""
     if len(group) == 1:
@@ -136,16 +142,14 @@ def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict
     """Start or extend the spike of the reading's grievance on its platform; flag its buckets."""
     g = state["grievances"][reading.gid]
     spike = g["spikes"].get(reading.platform)
-    if spike is None or reading.bucket < spike["first_bucket"]:
-        group = [m for m in reading.group if m in state["grievances"]] or [reading.gid]
-        rows = _pooled_rows(state, group, reading.platform)
-        start_ts, start_b = onset(rows, reading.bucket, reading.expected / reading.window, cfg)
     if spike is None:
+        start_ts, start_b = _reading_onset(state, reading, cfg)
         spike = g["spikes"][reading.platform] = {
             "onset": start_ts, "onset_bucket": start_b, "first_bucket": reading.bucket,
             "last_bucket": reading.bucket, "peak_ratio": 0.0, "expected": reading.expected / reading.window}
     elif reading.bucket < spike["first_bucket"]:
         # Complaints that reached us late show the spike began earlier than we first saw.
+        start_ts, start_b = _reading_onset(state, reading, cfg)
         spike["first_bucket"] = reading.bucket
         if start_ts < spike["onset"]:
             spike["onset"], spike["onset_bucket"] = start_ts, start_b

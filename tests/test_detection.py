@@ -116,6 +116,17 @@ def test_early_complaints_that_reach_us_late_move_their_platform_forward_in_the_
     assert next(p.first_seen for p in corrected[0].platforms if p.platform == "twitter") < "2026-03-03T09:00"
 
 
+def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
+    # facebook and twitter, then quiet past `quiet_hours`, then the blogs pick it up half a day later.
+    fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 50, 12, 3)
+    events, _ = run(by_time(background() + fb + tw + blog))
+    statuses = [e.status for e in events]
+    assert statuses[0] == "opened" and "resolved" in statuses
+    after = events[statuses.index("resolved") + 1:]
+    assert after and after[0].status == "escalated" and after[0].path == ["facebook", "twitter", "blog"]
+    assert len({e.incident_id for e in events}) == 1
+
+
 def test_memory_stays_bounded_on_a_long_run():
     # Many distinct complaints: every one a grievance of its own, more than the cap allows.
     noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")

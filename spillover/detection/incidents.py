@@ -79,14 +79,15 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
 
 
 def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
-    """A spike on a new platform that began before the incident was called over, found late
-    (blog posts often reach us hours after they were written): the incident goes on."""
+    """The same grievance loud on a new platform, either since before the incident was called
+    over (blog posts often reach us hours after they were written) or within `link` after it
+    (a slow storm, quiet for a while between platforms): the incident goes on, under its id."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
         same = gid in inc["members"] or grievances.likeness(
             state, [gid], [m for m in inc["members"] if m in state["grievances"]] or [gid], cfg
         ) >= cfg.link_similarity
-        if same and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"]
+        if same and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"] + cfg.link
                         for p, s in spikes.items()):
             state["incidents"][iid] = state["resolved"].pop(iid)
             inc["members"] = [m for m in inc["members"] if m in state["grievances"] and m != gid]

@@ -25,6 +25,7 @@ saved as a model. The shipped artefact is then trained with the chosen configura
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import random
@@ -54,9 +55,9 @@ GRID = [
 FOLDS = 5
 
 
-def run_args(config: dict, seed: int, data: Path, device: str, threads: int):
+def run_args(config: dict, seed: int, device: str, threads: int):
     from .train import parser
-    flags = ["--data", str(data), "--device", device, "--threads", str(threads), "--seed", str(seed)]
+    flags = ["--device", device, "--threads", str(threads), "--seed", str(seed)]
     for key, value in config.items():
         if value is True:
             flags.append(f"--{key.replace('_', '-')}")
@@ -73,12 +74,16 @@ def run(task: dict) -> dict:
     if time.time() > task["deadline"]:
         return {"skipped": True}
     started = time.time()
-    args = run_args(task["config"], task["seed"], task["data"], task["device"], task["threads"])
+    args = run_args(task["config"], task["seed"], task["device"], task["threads"])
     train_set, scored = task["train_set"], task["scored"]
     fitted = fit(args, train_set, scored)
     return {"config": task["config"], "seed": task["seed"], "fold": task.get("fold"),
             "epoch_logits": [l.tolist() for l in fitted.epoch_logits],
             "seconds": round(time.time() - started, 1)}
+
+
+def config_key(config: dict) -> str:
+    return json.dumps(config, sort_keys=True)
 
 
 def folds_of(n: int) -> list[list[int]]:
@@ -122,7 +127,7 @@ def phase_a(pool, base: dict, seeds: list[int], gold: torch.Tensor, sink) -> lis
         line = {"phase": "A", "config": result["config"], "seed": result["seed"], "epochs": epochs,
                 "seconds": result["seconds"]}
         sink(line)
-        per_config.setdefault(json.dumps(result["config"], sort_keys=True), []).append(epochs)
+        per_config.setdefault(config_key(result["config"]), []).append(epochs)
     summary = [summarise(json.loads(key), runs) for key, runs in per_config.items()]
     for line in sorted(summary, key=lambda s: -s["final_calibrated_cv"]):
         sink({"phase": "A summary", **line})
@@ -149,10 +154,10 @@ def out_of_fold(pool, base: dict, configs: list[dict], scored, extra, sink, tag:
     out: dict[str, dict[int, list]] = {}
     for result in pool.imap_unordered(run, tasks):
         if not result.get("skipped"):
-            out.setdefault(json.dumps(result["config"], sort_keys=True), {})[result["fold"]] = result["epoch_logits"]
+            out.setdefault(config_key(result["config"]), {})[result["fold"]] = result["epoch_logits"]
     gold = torch.tensor(scored[1])
     for n, config in enumerate(configs):
-        by_fold = out.get(json.dumps(config, sort_keys=True), {})
+        by_fold = out.get(config_key(config), {})
         if len(by_fold) < FOLDS:
             sink({"phase": tag, "config": config, "incomplete": sorted(by_fold)})
             continue
@@ -181,19 +186,20 @@ def main(argv: list[str] | None = None) -> None:
     train, val = (read_labelled(args.data / f) for f in ("train.jsonl", "validation.jsonl"))
     if args.limit:
         train, val = (train[0][:args.limit], train[1][:args.limit]), (val[0][:args.limit], val[1][:args.limit])
-    sink_file = args.out.open("a") if args.out else None
+    with contextlib.ExitStack() as stack:
+        sink_file = stack.enter_context(args.out.open("a")) if args.out else None
 
-    def sink(line: dict) -> None:
-        text = json.dumps(line)
-        print(text, flush=True)
-        if sink_file:
-            sink_file.write(text + "\n")
-            sink_file.flush()
+        def sink(line: dict) -> None:
+            text = json.dumps(line)
+            print(text, flush=True)
+            if sink_file:
+                sink_file.write(text + "\n")
+                sink_file.flush()
 
-    base = {"data": args.data, "device": args.device, "threads": args.threads,
-            "train_set": train, "scored": val, "deadline": started + args.budget_a_s}
-    logits_dir = args.out.parent if args.out else None
-    with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+        pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(args.workers))
+        base = {"device": args.device, "threads": args.threads,
+                "train_set": train, "scored": val, "deadline": started + args.budget_a_s}
+        logits_dir = args.out.parent if args.out else None
         if args.train_folds:
             return train_folds(pool, {**base, "deadline": started + args.budget_s}, train, val, sink, logits_dir)
         summary = phase_a(pool, base, [int(s) for s in args.seeds.split(",")], torch.tensor(val[1]), sink)

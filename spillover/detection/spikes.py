@@ -40,14 +40,15 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     if usual.span < cfg.warmup:
         return None
     group, spreading = _storm(state, gid, platform, b, cfg)
-    rows = _pooled_rows(state, group, platform)
     # Spreading: the same storm is already loud elsewhere, so this is one targeted question
     # ("has it reached this platform too?") and takes less evidence than a cold scan.
     least, alpha = (cfg.min_negative_spread, cfg.alpha_spread) if spreading else (cfg.min_negative, cfg.alpha)
-    recent = [(k, r[G_NEG]) for k, r in rows.items() if b - cfg.longest < k <= b]
-    if sum(n for _, n in recent) < least:
+    lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
+    recent, seen = _group_counts(state, group, platform, b, lo, hi)
+    if sum(recent.values()) < least:
         return None
-    rate = _expected_rate(rows, plat, b, usual, cfg)
+    rate = _expected_rate(seen, usual, cfg)
+    recent = list(recent.items())
     for w in cfg.windows:
         n = sum(c for k, c in recent if k > b - w)
         if n < least:
@@ -101,15 +102,33 @@ def _pooled_rows(state: dict[str, Any], group: list[int], platform: str) -> dict
     return pooled
 
 
-def _expected_rate(rows: dict[int, list], plat: dict[str, Any], b: int, usual: traffic.Usual,
-                   cfg: DetectorConfig) -> float:
-    """Complaints per bucket this grievance usually gets here, shrunk towards a prior.
+def _group_counts(state: dict[str, Any], group: list[int], platform: str, b: int,
+                  lo: int, hi: int) -> tuple[dict[int, int], int]:
+    """The group's complaints on the platform: per bucket after `hi` up to b (the scan windows),
+    and in total over [lo, hi] (its history), leaving out buckets any member had in a spike."""
+    recent: dict[int, int] = {}
+    history: dict[int, int] = {}
+    flagged: set[int] = set()
+    for gid in group:
+        for k, row in state["grievances"][gid]["plat"].get(platform, {}).items():
+            if k > hi:
+                if k <= b:
+                    recent[k] = recent.get(k, 0) + row[G_NEG]
+            elif k >= lo:
+                if row[G_FLAGGED]:
+                    flagged.add(k)
+                else:
+                    history[k] = history.get(k, 0) + row[G_NEG]
+    return recent, sum(n for k, n in history.items() if k not in flagged)
+
+
+def _expected_rate(seen: int, usual: traffic.Usual, cfg: DetectorConfig) -> float:
+    """Complaints per bucket this grievance usually gets here (`seen` over the history), shrunk
+    towards a prior.
 
     A grievance nobody raised before gets the prior: a share of the brand's usual complaints
     on the platform, so a busy platform needs more before it counts as loud.
     """
-    lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
-    seen = sum(r[G_NEG] for k, r in rows.items() if lo <= k <= hi and not r[G_FLAGGED])
     prior = max(cfg.topic_prior_share * usual.neg_per_bucket, cfg.prior_per_bucket)
     return (seen + prior * cfg.prior_buckets) / (usual.span + cfg.prior_buckets)
 

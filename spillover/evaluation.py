@@ -7,7 +7,8 @@ measured to the same event from the moment the second platform's third planted p
 written: a planted leg ramps up, and before a few posts exist no detector can tell it from
 chance, so reaction is the detector's own share of the delay. The path is
 judged on its first two platforms as last reported (late blog posts can correct it), and also
-as first reported.
+as first reported; the onset error is how far each reported platform's `first_seen` is from
+its planted take-off, as last reported.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Score:
     decoys_raised: int = 0
     delays_min: list[float] = field(default_factory=list)
     reactions_min: list[float] = field(default_factory=list)
+    onset_errors_min: list[float] = field(default_factory=list)
     paths_right: int = 0
     paths_right_at_open: int = 0
     evidence: int = 0
@@ -54,6 +56,7 @@ class Score:
             "median_reaction_min": _median(self.reactions_min),
             "path_right": ratio(self.paths_right, self.found),
             "path_right_at_open": ratio(self.paths_right_at_open, self.found),
+            "median_onset_error_min": _median(self.onset_errors_min),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
         }
@@ -89,6 +92,8 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         # The path as last reported: blog posts found hours late can still move a platform forward.
         s.paths_right += first[-1].path[:2] == p["path"][:2]
         s.paths_right_at_open += first[0].path[:2] == p["path"][:2]
+        s.onset_errors_min += [abs(to_epoch(a.first_seen) - to_epoch(p["onsets"][a.platform])) / 60
+                               for a in first[-1].platforms if a.platform in p["onsets"]]
         evidence = {e for evs in mine for ev in evs for e in ev.evidence}
         s.evidence += len(evidence)
         s.evidence_planted += len(evidence & ids)

@@ -116,6 +116,17 @@ def test_early_complaints_that_reach_us_late_move_their_platform_forward_in_the_
     assert next(p.first_seen for p in corrected[0].platforms if p.platform == "twitter") < "2026-03-03T09:00"
 
 
+def test_a_platform_takes_off_with_its_burst_not_with_a_stray_complaint_hours_before():
+    fb, tw = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3)
+    # The same complaint, said now and then on twitter before the storm got there.
+    stray = burst("twitter", 31, 6, 4.2, tag="stray")
+    events, _ = run(by_time(background() + fb + tw + stray))
+    assert events[0].path == ["facebook", "twitter"]
+    seen = {p.platform: p.first_seen for p in events[0].platforms}
+    assert "2026-03-03T10:55" <= seen["twitter"] <= "2026-03-03T11:10", seen  # the burst began at 11:00
+    assert "2026-03-03T09:00" <= seen["facebook"] <= "2026-03-03T09:05", seen
+
+
 def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     # facebook and twitter, then quiet past `quiet_hours`, then the blogs pick it up half a day later.
     fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 50, 12, 3)

@@ -11,21 +11,24 @@ DECOY = {"id": "d1", "brand": "Acme", "kind": "decoy_two_grievances", "path": ["
          "post_ids": [f"reddit:{i}" for i in range(8)]}
 
 
-def event(iid, status, detected, path, evidence, brand="Acme"):
-    return IncidentEvent(iid, brand, status, path, [PlatformActivity(p, detected, 1, 1) for p in path],
+def event(iid, status, detected, path, evidence, brand="Acme", first_seen=None):
+    seen = first_seen or {}
+    return IncidentEvent(iid, brand, status, path, [PlatformActivity(p, seen.get(p, detected), 1, 1) for p in path],
                          detected, evidence)
 
 
 def test_a_found_incident_scores_its_delay_path_and_evidence():
     events = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
                     ["facebook:1", "facebook:2", "twitter:3", "twitter:noise"]),
-              event("i1", "updated", "2026-03-03T12:30:00Z", ["facebook", "twitter"], ["twitter:4"])]
+              event("i1", "updated", "2026-03-03T12:30:00Z", ["facebook", "twitter"], ["twitter:4"],
+                    first_seen={"facebook": "2026-03-03T09:20:00Z", "twitter": "2026-03-03T10:50:00Z"})]
     s = score([PLANTED, DECOY], events).summary()
     assert (s["recall"], s["precision"], s["decoys_raised"]) == (1.0, 1.0, 0)
     assert s["median_delay_min"] == 30.0 and s["path_right"] == 1.0
     assert s["median_reaction_min"] == 10.0  # after twitter's third post, not facebook's
     assert s["evidence_precision"] == 0.8  # 4 of 5 distinct evidence ids were planted
     assert s["planted_posts_in_evidence"] == 0.2
+    assert s["median_onset_error_min"] == 15.0  # 20 min late on facebook, 10 early on twitter
 
 
 def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():

@@ -134,27 +134,38 @@ def _expected_rate(seen: int, usual: traffic.Usual, cfg: DetectorConfig) -> floa
 
 
 def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> tuple[float, int]:
-    """When the excess began: a CUSUM change point over the two longest windows.
+    """When the excess began: the most likely change point of a Poisson rate over the two
+    longest windows.
 
-    Each bucket adds its complaints minus a reference a little above the usual rate (at least
-    a tenth of a complaint: one complaint keeps a run alive for under an hour, so a blog that
-    posts every twenty minutes keeps its true start); the onset is the first complaint of the
-    final positive run of that sum.
+    Each bucket s with complaints is a candidate: the rate before s is what the buckets
+    before it show (at least the usual rate), the rate from s on what the buckets from s to
+    b show, and the onset is the first complaint of the s under which the complaints are
+    most likely. A stray complaint hours before the burst would stretch the burst's rate
+    thin, so it stays in "before"; a sparse platform (a blog post every twenty minutes)
+    keeps its first post, since before it there was nothing.
     """
-    reference = max(0.1, expected_per_bucket + 0.5 * math.sqrt(expected_per_bucket))
-    total, start = 0.0, None
-    for bucket in range(b - 2 * cfg.longest + 1, b + 1):
-        row = rows.get(bucket)
-        total += (row[G_NEG] if row else 0) - reference
-        if total <= 0:
-            total, start = 0.0, None
-        elif start is None:
-            start = bucket
-    for bucket in range(b if start is None else start, b + 1):
-        row = rows.get(bucket)
-        if row:
-            return row[G_FIRST], bucket
-    return b * cfg.bucket_s, b
+    first = b - 2 * cfg.longest + 1
+    counts = [(k, rows[k][G_NEG]) for k in range(first, b + 1) if k in rows and rows[k][G_NEG]]
+    if not counts:
+        return b * cfg.bucket_s, b
+    r0 = max(expected_per_bucket, MIN_EXPECTED)
+    total = sum(n for _, n in counts)
+    best, best_bucket, before = -math.inf, counts[0][0], 0
+    for k, n in counts:
+        after, d_before, d_after = total - before, k - first, b - k + 1
+        rise = after / d_after
+        if d_before == 0 or before / d_before < rise:
+            ll = _log_likelihood(before, d_before, r0) + _log_likelihood(after, d_after, r0)
+            if ll > best:
+                best, best_bucket = ll, k
+        before += n
+    return rows[best_bucket][G_FIRST], best_bucket
+
+
+def _log_likelihood(n: int, d: int, floor: float) -> float:
+    """Poisson log-likelihood (less the constant) of n events in d buckets at the rate they show."""
+    rate = max(n / d, floor) if d else floor
+    return (n * math.log(rate) if n else 0.0) - rate * d
 
 
 def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict[str, Any]:

@@ -5,9 +5,10 @@ holds at least `MIN_OVERLAP` of the planted posts. Delay is measured from the pl
 on the grievance's second platform to the incident's first event, in event time. Reaction is
 measured to the same event from the moment the second platform's third planted post was
 written: a planted leg ramps up, and before a few posts exist no detector can tell it from
-chance, so reaction is the detector's own share of the delay. The path is
-judged on its first two platforms as last reported (late blog posts can correct it), and also
-as first reported; the onset error is how far each reported platform's `first_seen` is from
+chance, so reaction is the detector's own share of the delay. Precision counts every report
+that matches a planted incident as true, so one storm reported twice is counted apart, as a
+duplicate. The path is judged on its first two platforms as last reported (late blog posts
+can correct it), and also as first reported; the onset error is how far each reported platform's `first_seen` is from
 its planted take-off, as last reported.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Score:
     true_reported: int = 0
     decoys: int = 0
     decoys_raised: int = 0
+    duplicates: int = 0   # further incidents reported for a planted one already found
     delays_min: list[float] = field(default_factory=list)
     reactions_min: list[float] = field(default_factory=list)
     onset_errors_min: list[float] = field(default_factory=list)
@@ -50,7 +52,7 @@ class Score:
         return {
             "recall": ratio(self.found, self.planted), "precision": ratio(self.true_reported, self.reported),
             "planted": self.planted, "found": self.found, "reported": self.reported,
-            "decoys_raised": self.decoys_raised, "decoys": self.decoys,
+            "decoys_raised": self.decoys_raised, "decoys": self.decoys, "duplicates": self.duplicates,
             "median_delay_min": _median(self.delays_min),
             "worst_delay_min": round(max(self.delays_min), 1) if self.delays_min else None,
             "median_reaction_min": _median(self.reactions_min),
@@ -83,6 +85,7 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         if not mine:
             continue
         s.found += 1
+        s.duplicates += len(mine) - 1
         first = min(mine, key=lambda evs: to_epoch(evs[0].detected_at))
         detected = to_epoch(first[0].detected_at)
         second = p["path"][1]

@@ -99,7 +99,8 @@ class DetectionSettings:
     # How alike two complaints about one problem are on average (cosine, brand's usual taken away).
     complaint_likeness: float = 0.25
     # A grievance loud on exactly the platforms where an open incident is loud joins it at this
-    # likeness: one storm is told in many ways at once.
+    # likeness, as does one loud on two platforms that took off on one of the incident's within
+    # the longest scan window of it: one storm is told in many ways at once.
     storm_likeness: float = 0.0
     link_hours: float = 24.0
     quiet_hours: float = 6.0

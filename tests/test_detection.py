@@ -127,6 +127,19 @@ def test_a_platform_takes_off_with_its_burst_not_with_a_stray_complaint_hours_be
     assert "2026-03-03T09:00" <= seen["facebook"] <= "2026-03-03T09:05", seen
 
 
+def test_one_storm_told_two_ways_on_different_platforms_is_one_incident():
+    charged = "acme charged me twice and support ignores me"
+    other_words = "acme took two payments for one bill and nobody answers"
+    # The second phrasing starts on the blogs, then reaches twitter while the first is loud
+    # there: by then it is loud on two platforms itself, one of them not the incident's.
+    storm = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 40, 3, text=charged)
+             + burst("blog", 34, 10, 2, text=other_words, tag="b2")
+             + burst("twitter", 35.5, 40, 3, text=other_words, tag="t2"))
+    events, _ = run(by_time(background() + storm))
+    assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
+    assert events[0].path == ["facebook", "twitter"] and events[-1].path == ["facebook", "blog", "twitter"]
+
+
 def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     # facebook and twitter, then quiet past `quiet_hours`, then the blogs pick it up half a day later.
     fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 50, 12, 3)

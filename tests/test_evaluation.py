@@ -37,7 +37,11 @@ def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():
               event("i3", "opened", "2026-03-03T13:00:00Z", ["twitter", "facebook"],
                     ["twitter:1", "twitter:2", "facebook:9"])]
     s = score([PLANTED, DECOY], events).summary()
-    assert s["decoys_raised"] == 1 and s["precision"] == 0.5
+    assert s["decoys_raised"] == 1 and s["precision"] == 0.5 and s["duplicates"] == 0
+    # The same storm reported under a second id: precision cannot see it, the count does.
+    twice = events + [event("i4", "opened", "2026-03-03T13:30:00Z", ["twitter", "facebook"],
+                            ["twitter:5", "twitter:6", "facebook:7"])]
+    assert score([PLANTED, DECOY], twice).summary()["duplicates"] == 1
     assert s["recall"] == 1.0 and s["path_right"] == 0.0 and s["median_delay_min"] == 120.0
     assert score([PLANTED], []).summary()["recall"] == 0.0
     # Truth written before reaction was measured still scores; reaction is just unknown.

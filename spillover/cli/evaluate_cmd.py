@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from .common import add_common, settings_from, setup_logging
 
-COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"),
+COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
            ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"),
            ("median reaction", "median_reaction_min"), ("path right", "path_right"), ("at open", "path_right_at_open"),
            ("onset error", "median_onset_error_min"),

@@ -54,13 +54,15 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     if _reopen(state, gid, cfg):
         return
     # Joining an open incident takes less likeness than opening one, and less again when the
-    # grievance is loud exactly where the incident already is: fragments of one storm must not
-    # page the on-call team twice.
-    platforms = set(state["grievances"][gid]["spikes"])
+    # grievance is loud exactly where the incident already is, or took off beside it on one of
+    # its platforms: fragments of one storm must not page the on-call team twice.
+    own = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["incidents"].items()):
         sim = grievances.likeness(state, [gid], inc["members"], cfg)
-        loud_on = set(inc["onsets"]) | set(_spikes(state, inc["members"]))  # onsets: not yet, if opened just now
-        if sim >= cfg.pool_similarity or (sim >= cfg.storm_likeness and platforms <= loud_on):
+        theirs = _spikes(state, inc["members"])
+        loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
+        if sim >= cfg.pool_similarity or (sim >= cfg.storm_likeness and (
+                set(own) <= loud_on or _same_storm(own, theirs, cfg))):
             _join(state, inc, [gid])
             return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())
@@ -76,6 +78,14 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,
                                      "level_at_event": ""}
     _join(state, inc, group)
+
+
+def _same_storm(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> bool:
+    """Loud on two platforms itself, and on one of the incident's within the longest window of
+    it: one storm told in other words, spreading along its own path, not a second incident."""
+    window = cfg.longest * cfg.bucket_s
+    return len(own) >= 2 and any(p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window
+                                 for p, s in own.items())
 
 
 def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:

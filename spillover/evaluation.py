@@ -8,8 +8,8 @@ written: a planted leg ramps up, and before a few posts exist no detector can te
 chance, so reaction is the detector's own share of the delay. Precision counts every report
 that matches a planted incident as true, so one storm reported twice is counted apart, as a
 duplicate. The path is judged on its first two platforms as last reported (late blog posts
-can correct it), and also as first reported; the onset error is how far each reported platform's `first_seen` is from
-its planted take-off, as last reported.
+can correct it), and also as first reported; the onset error is how far each reported
+platform's `first_seen` is from its planted take-off, as last reported.
 """
 from __future__ import annotations
 

@@ -72,6 +72,10 @@ class DetectionSettings:
     min_window_minutes: int = 30
     max_window_minutes: int = 240
     warmup_hours: float = 24.0
+    # History a platform needs before the targeted question (a storm already loud elsewhere:
+    # has it reached this platform too?) is asked there. A brand's quieter platforms start
+    # later in the day than its busy ones, and a storm must not wait for them to warm up.
+    warmup_spread_hours: float = 12.0
     baseline_hours: int = 72
     # A grievance nobody complained about before is expected at this share of the brand's
     # usual complaints on that platform, and at least `prior_negative_per_hour`.

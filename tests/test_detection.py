@@ -140,6 +140,18 @@ def test_one_storm_told_two_ways_on_different_platforms_is_one_incident():
     assert events[0].path == ["facebook", "twitter"] and events[-1].path == ["facebook", "blog", "twitter"]
 
 
+def test_a_storm_reaching_a_platform_with_less_than_a_day_of_history_still_opens():
+    # The brand's facebook page only came into view at 17:00 on the first day.
+    posts = [p for p in background() if p.post.platform != "facebook" or p.event_time >= T0 + 17 * HOUR]
+    storm = burst("twitter", 33, 60, 3) + burst("facebook", 35, 30, 2, tag="f")
+    events, _ = run(by_time(posts + storm))
+    assert events and events[0].status == "opened" and events[0].path == ["twitter", "facebook"]
+    # Begun where the history is short, it is found once it reaches the next platform, and the
+    # path still starts where it began.
+    events, _ = run(by_time(posts + burst("facebook", 33, 40, 4, tag="f") + burst("twitter", 35, 60, 3)))
+    assert events[0].status == "opened" and events[0].path == ["facebook", "twitter"]
+
+
 def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     # facebook and twitter, then quiet past `quiet_hours`, then the blogs pick it up half a day later.
     fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 50, 12, 3)

@@ -13,6 +13,7 @@ class DetectorConfig:
     windows: tuple[int, ...]   # scan windows, in buckets, shortest first
     history: int               # buckets of baseline history kept
     warmup: int                # buckets of history a platform needs before it can spike
+    warmup_spread: int         # the same, for a storm already loud on another platform
     topic_prior_share: float
     prior_per_bucket: float
     prior_buckets: float
@@ -57,6 +58,7 @@ class DetectorConfig:
             windows=tuple(windows),
             history=int(s.baseline_hours * per_hour),
             warmup=int(s.warmup_hours * per_hour),
+            warmup_spread=int(min(s.warmup_spread_hours, s.warmup_hours) * per_hour),
             topic_prior_share=s.topic_prior_share,
             prior_per_bucket=s.prior_negative_per_hour / per_hour,
             prior_buckets=s.prior_hours * per_hour,

@@ -33,13 +33,15 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     slow one still adds up over four hours. A window spikes when all hold: enough complaints
     to matter, several times the expected number, beyond Poisson luck (alpha spent over all
     windows), the platform's negative share above its usual (a loud but happy launch lowers
-    it), and enough history on the platform to know what usual is.
+    it), and enough history on the platform to know what usual is (`warmup`, or
+    `warmup_spread` when the storm is already loud elsewhere).
     """
     plat = state["platforms"][platform]
     usual = usual or traffic.usual(plat, b, cfg)
-    if usual.span < cfg.warmup:
-        return None
     group, spreading = _storm(state, gid, platform, b, cfg)
+    # A targeted question needs less history: the storm's evidence is already elsewhere.
+    if usual.span < (cfg.warmup_spread if spreading else cfg.warmup):
+        return None
     # Spreading: the same storm is already loud elsewhere, so this is one targeted question
     # ("has it reached this platform too?") and takes less evidence than a cold scan.
     least, alpha = (cfg.min_negative_spread, cfg.alpha_spread) if spreading else (cfg.min_negative, cfg.alpha)

@@ -38,9 +38,11 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     """
     plat = state["platforms"][platform]
     usual = usual or traffic.usual(plat, b, cfg)
+    if usual.span < cfg.warmup_spread:
+        return None
     group, spreading = _storm(state, gid, platform, b, cfg)
     # A targeted question needs less history: the storm's evidence is already elsewhere.
-    if usual.span < (cfg.warmup_spread if spreading else cfg.warmup):
+    if not spreading and usual.span < cfg.warmup:
         return None
     # Spreading: the same storm is already loud elsewhere, so this is one targeted question
     # ("has it reached this platform too?") and takes less evidence than a cold scan.

@@ -152,6 +152,21 @@ def test_a_storm_reaching_a_platform_with_less_than_a_day_of_history_still_opens
     assert events[0].status == "opened" and events[0].path == ["facebook", "twitter"]
 
 
+def test_two_grievances_taking_off_together_on_the_same_platforms_are_one_storm():
+    charged = "acme charged me twice and support ignores me"
+    locked = "locked out of the acme app, login loop with error code 5"
+    # Different words, the same platforms at the same hours: one storm for the on-call team.
+    storm = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 60, 3, text=charged)
+             + burst("facebook", 33.2, 30, 2, text=locked, tag="l") + burst("twitter", 35.1, 60, 3, text=locked, tag="m"))
+    events, _ = run(by_time(background() + storm))
+    assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
+    # The same two grievances a day apart are two incidents.
+    later = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 60, 3, text=charged)
+             + burst("facebook", 57.2, 30, 2, text=locked, tag="l") + burst("twitter", 59.1, 60, 3, text=locked, tag="m"))
+    events, _ = run(by_time(background(days=4) + later))
+    assert len({e.incident_id for e in events}) == 2, incident_statuses(events)
+
+
 def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     # facebook and twitter, then quiet past `quiet_hours`, then the blogs pick it up half a day later.
     fb, tw, blog = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3), burst("blog", 50, 12, 3)

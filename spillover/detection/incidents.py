@@ -55,13 +55,14 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
         return
     # Joining an open incident takes less likeness than opening one, and less again when the
     # grievance is loud exactly where the incident already is, or took off beside it on one of
-    # its platforms: fragments of one storm must not page the on-call team twice.
+    # its platforms, and none when it took off with it on all of its own: fragments of one
+    # storm must not page the on-call team twice.
     own = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["incidents"].items()):
         sim = grievances.likeness(state, [gid], inc["members"], cfg)
         theirs = _spikes(state, inc["members"])
         loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
-        if sim >= cfg.pool_similarity or (sim >= cfg.storm_likeness and (
+        if sim >= cfg.pool_similarity or _in_step(own, theirs, cfg) or (sim >= cfg.storm_likeness and (
                 set(own) <= loud_on or _same_storm(own, theirs, cfg))):
             _join(state, inc, [gid])
             return
@@ -85,6 +86,14 @@ def _same_storm(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig
     it: one storm told in other words, spreading along its own path, not a second incident."""
     window = cfg.longest * cfg.bucket_s
     return len(own) >= 2 and any(p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window
+                                 for p, s in own.items())
+
+
+def _in_step(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> bool:
+    """Loud on two platforms or more, all of them the incident's, each taking off within the
+    longest window of it: whatever the words, that is the same storm."""
+    window = cfg.longest * cfg.bucket_s
+    return len(own) >= 2 and all(p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window
                                  for p, s in own.items())
 
 

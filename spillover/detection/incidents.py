@@ -62,8 +62,9 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
         sim = grievances.likeness(state, [gid], inc["members"], cfg)
         theirs = _spikes(state, inc["members"])
         loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
-        if sim >= cfg.pool_similarity or _in_step(own, theirs, cfg) or (sim >= cfg.storm_likeness and (
-                set(own) <= loud_on or _same_storm(own, theirs, cfg))):
+        together = _took_off_with(own, theirs, cfg)
+        if sim >= cfg.pool_similarity or all(together) or (sim >= cfg.storm_likeness and (
+                set(own) <= loud_on or any(together))):
             _join(state, inc, [gid])
             return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())
@@ -81,20 +82,14 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     _join(state, inc, group)
 
 
-def _same_storm(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> bool:
-    """Loud on two platforms itself, and on one of the incident's within the longest window of
-    it: one storm told in other words, spreading along its own path, not a second incident."""
+def _took_off_with(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> list[bool]:
+    """For a grievance loud on two platforms or more (none: [False]), whether it took off on
+    each within the longest window of the incident there. On one of them: one storm told in
+    other words, spreading along its own path; on all: the same storm, whatever the words."""
+    if len(own) < 2:
+        return [False]
     window = cfg.longest * cfg.bucket_s
-    return len(own) >= 2 and any(p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window
-                                 for p, s in own.items())
-
-
-def _in_step(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> bool:
-    """Loud on two platforms or more, all of them the incident's, each taking off within the
-    longest window of it: whatever the words, that is the same storm."""
-    window = cfg.longest * cfg.bucket_s
-    return len(own) >= 2 and all(p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window
-                                 for p, s in own.items())
+    return [p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window for p, s in own.items()]
 
 
 def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:

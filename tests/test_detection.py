@@ -292,6 +292,18 @@ def test_an_old_spike_past_the_link_time_does_not_lend_its_onset_to_a_new_storm(
     assert twitter_seen >= "2026-03-04T06:30"  # hour 54.5 at the earliest, not hour 26
 
 
+def test_a_new_burst_after_a_quiet_spell_takes_off_when_it_begins_not_with_the_last_one():
+    # The same grievance was loud on twitter yesterday evening, alone, then quiet all night
+    # (longer than `quiet_hours`, shorter than `link_hours`); today it flares up and spreads.
+    old = burst("twitter", 40, 40, 2, tag="old")
+    tw, fb = burst("twitter", 55, 60, 3), burst("facebook", 56, 30, 2)
+    events, _ = run(by_time(background(days=3) + old + tw + fb))
+    opened = [e for e in events if e.status == "opened"]
+    assert len(opened) == 1 and opened[0].path == ["twitter", "facebook"]
+    twitter_seen = next(p.first_seen for p in opened[0].platforms if p.platform == "twitter")
+    assert twitter_seen >= "2026-03-04T06:30"  # hour 54.5 at the earliest, not hour 40
+
+
 def test_a_state_restored_by_a_plain_json_decoder_decides_as_the_saved_one():
     # Faust's changelog recovery decodes table values with its json codec: bucket and
     # grievance ids come back as strings. revive() must give the detector its own form back.

@@ -166,6 +166,17 @@ def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: Detect
     return rows[best_bucket][G_FIRST], best_bucket
 
 
+def _ended(spike: dict[str, Any], g: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> bool:
+    """Whether the reading is a new burst: the old spike was quiet for `quiet` before its window.
+
+    A spike stays on record for `link` so a slow storm can still be tied to it from another
+    platform; but a new burst on the same platform, after a quiet spell, takes off when it
+    does, not when yesterday's burst did. While an incident holds the grievance its spikes
+    are the incident's history and stay as they are.
+    """
+    return g["incident"] is None and reading.bucket - reading.window - spike["last_bucket"] >= cfg.quiet
+
+
 def _log_likelihood(n: int, d: int, floor: float) -> float:
     """Poisson log-likelihood (less the constant) of n events in d buckets at the rate they show."""
     rate = max(n / d, floor) if d else floor
@@ -176,6 +187,8 @@ def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict
     """Start or extend the spike of the reading's grievance on its platform; flag its buckets."""
     g = state["grievances"][reading.gid]
     spike = g["spikes"].get(reading.platform)
+    if spike is not None and _ended(spike, g, reading, cfg):
+        spike = None
     if spike is None:
         start_ts, start_b = _reading_onset(state, reading, cfg)
         spike = g["spikes"][reading.platform] = {

@@ -14,12 +14,13 @@ platform in event-time buckets, which is what spikes.py tests.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .config import DetectorConfig
-from .state import G_FIRST, G_FLAGGED, G_NEG, G_REACH
+from .state import G_FIRST, G_FLAGGED, G_NEG, G_REACH, drop_before
 from .terms import merge_terms
 from .vectors import unit
 
@@ -37,6 +38,11 @@ def certainty(n, likeness: float):
     return np.sqrt(n * likeness / (n * likeness + 1.0 - likeness))
 
 
+def _certainty_of(n: int, likeness: float) -> float:
+    """certainty() of one size, in plain floats: it runs for every complaint."""
+    return math.sqrt(n * likeness / (n * likeness + 1.0 - likeness))
+
+
 def expected(n_a: float, n_b: float, likeness: float) -> float:
     """Expected cosine between the centroids of two groups (n_a and n_b complaints) of one grievance."""
     return certainty(n_a, likeness) * certainty(n_b, likeness)
@@ -46,7 +52,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) 
     """The id of the grievance this complaint belongs to (created if none is alike enough)."""
     c = _centroids(state, len(vec), cfg)
     if c.gids:
-        sims = c.matrix @ vec / c.sure
+        sims = c.matrix.dot(vec) / c.sure
         j = int(np.argmax(sims))
         if sims[j] >= cfg.join_similarity:
             g = state["grievances"][c.gids[j]]
@@ -161,7 +167,7 @@ def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorCon
     va, vb = _total(state, a), _total(state, b)
     if len(va) != len(vb):
         return -1.0
-    cos = float(unit(va) @ unit(vb))
+    cos = float(unit(va).dot(unit(vb)))
     return cos / max(LEAST_EXPECTED, float(expected(_count(state, a), _count(state, b), cfg.complaint_likeness)))
 
 
@@ -171,7 +177,7 @@ def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> tuple[
     sims = c.likeness.get(gid)
     if sims is None:  # one bucket's tests ask about the same grievance once per platform
         j = c.index[gid]
-        sims = c.likeness[gid] = c.matrix @ c.matrix[j] / np.maximum(LEAST_EXPECTED, c.sure * c.sure[j])
+        sims = c.likeness[gid] = c.matrix.dot(c.matrix[j]) / np.maximum(LEAST_EXPECTED, c.sure * c.sure[j])
     return sims, c.gids
 
 
@@ -203,7 +209,7 @@ class _Centroids:
         j = self.index[gid]
         self.matrix[j] = unit(np.asarray(g["v"], dtype=np.float64))
         self.counts[j] = g["n"]
-        self.sure[j] = certainty(self.counts[j], cfg.complaint_likeness)
+        self.sure[j] = _certainty_of(g["n"], cfg.complaint_likeness)
         self.likeness.clear()
 
     def added(self, gid: int, g: dict[str, Any], cfg: DetectorConfig) -> None:
@@ -264,10 +270,8 @@ def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
             _forget(state, gid)
             continue
         for rows in g["plat"].values():
-            for key in [k for k in rows if k < oldest]:
-                del rows[key]
-        for key in [k for k in g["ids"] if k < oldest_ids]:
-            del g["ids"][key]
+            drop_before(rows, oldest)
+        drop_before(g["ids"], oldest_ids)
 
 
 def flag(g: dict[str, Any], platform: str, first: int, last: int) -> None:

@@ -53,6 +53,24 @@ def new_row() -> list:
     return [0, 0, 0, 0, 0, 0, 0]
 
 
+def drop_before(by_bucket: dict[int, Any], oldest: int) -> None:
+    """Delete the buckets before `oldest`.
+
+    They all lie between the oldest key and `oldest`. At an hourly prune that is about an
+    hour of buckets, so walking it is cheaper than testing every key of every platform and
+    grievance; after a long silence, when it is longer than the dict, every key is tested.
+    """
+    if not by_bucket:
+        return
+    first = min(by_bucket)
+    if oldest - first <= len(by_bucket):
+        for key in range(first, oldest):
+            by_bucket.pop(key, None)
+    else:
+        for key in [k for k in by_bucket if k < oldest]:
+            del by_bucket[key]
+
+
 def _plain(value: Any) -> Any:
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return value.tolist()

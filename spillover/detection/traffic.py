@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import DetectorConfig
-from .state import COUNTED, DELETED, FLAGGED, NEG, REACH, REPLIES, TOTAL, new_platform, new_row
+from .state import COUNTED, DELETED, FLAGGED, NEG, REACH, REPLIES, TOTAL, drop_before, new_platform, new_row
 
 # Buckets of pseudo-evidence that an hour of the day is as busy as the average one.
 SHAPE_PRIOR_BUCKETS = 6.0
@@ -189,5 +189,4 @@ def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, Any]:
 def prune(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
     """Drop what no window can need again: memory stays bounded however long it runs."""
     oldest = b - cfg.history - cfg.longest - 1
-    for key in [k for k in plat["buckets"] if k < oldest]:
-        del plat["buckets"][key]
+    drop_before(plat["buckets"], oldest)

@@ -193,6 +193,15 @@ def test_memory_stays_bounded_on_a_long_run():
     assert len(state["pending"]) <= 2
 
 
+def test_pruning_forgets_every_bucket_before_the_cut_and_nothing_after():
+    from spillover.detection.state import drop_before
+    # An hourly prune (a few buckets to go) and one after a long silence (most of them).
+    for keys, cut in (([3, 5, 6, 7, 9, 12], 8), ([1, 2, 40, 900, 901], 900), ([5, 6], 1)):
+        rows = {k: [k] for k in keys}
+        drop_before(rows, cut)
+        assert sorted(rows) == [k for k in keys if k >= cut]
+
+
 def test_posts_older_than_the_history_are_ignored_not_counted():
     detector, states = Detector(SETTINGS), {}
     for p in background(days=4, rates=(("twitter", 4.0),)):

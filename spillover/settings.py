@@ -106,7 +106,11 @@ class DetectionSettings:
     # likeness, as does one loud on two platforms that took off on one of the incident's within
     # the longest scan window of it: one storm is told in many ways at once.
     storm_likeness: float = 0.0
+    # A grievance's spike on a platform stays on record this long, so a slow storm reaching
+    # another platform a day later is still one incident.
     link_hours: float = 24.0
+    # An incident resolves after this long without a spike; a platform quiet this long before
+    # a new burst gives the burst its own onset rather than the old spike's.
     quiet_hours: float = 6.0
     allowed_lateness_minutes: float = 5.0
     # A post dated further ahead of the worker's clock is dead-lettered (`future_timestamp`): a

@@ -246,6 +246,9 @@ class IncidentEvent:
     response: dict[str, Any] = field(default_factory=dict)
     playbook: dict[str, Any] = field(default_factory=dict)
     opened_at: str = ""
+    # The incident this one takes up again: the same grievance, resolved less than
+    # `link_hours` before and loud again on the same platforms ("" when none).
+    follows: str = ""
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -178,6 +178,21 @@ def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     assert len({e.incident_id for e in events}) == 1
 
 
+def test_a_storm_loud_again_after_it_was_resolved_is_a_new_incident_that_names_the_old_one():
+    first = burst("facebook", 30, 30, 2) + burst("twitter", 32, 60, 3)
+    again = burst("facebook", 48, 30, 2, tag="f2") + burst("twitter", 50, 60, 3, tag="t2")
+    other = burst("twitter", 50, 60, 3, text="locked out of the acme app, login loop with error code 5",
+                  tag="o") + burst("facebook", 51, 30, 2, text="locked out of the acme app, login loop", tag="o2")
+    events, _ = run(by_time(background() + first + again))
+    opened = [e for e in events if e.status == "opened"]
+    assert [e.status for e in events].count("resolved") >= 1 and len(opened) == 2, incident_statuses(events)
+    assert opened[0].follows == "" and opened[1].follows == opened[0].incident_id
+    # A different problem loud at the same hours does not claim the resolved one.
+    events, _ = run(by_time(background() + first + other))
+    opened = [e for e in events if e.status == "opened"]
+    assert len(opened) == 2 and opened[1].follows == "", incident_statuses(events)
+
+
 def test_memory_stays_bounded_on_a_long_run():
     # Many distinct complaints: every one a grievance of its own, more than the cap allows.
     noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")

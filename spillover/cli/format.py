@@ -13,6 +13,8 @@ def human(event: IncidentEvent) -> str:
         f"    {counts}",
         f"    evidence: {', '.join(event.evidence[:6])}{' ...' if len(event.evidence) > 6 else ''}",
     ]
+    if event.follows:
+        lines.append(f"    takes up again: {event.follows}")
     if event.response:
         r = event.response
         lines.append(f"    brand replies: {r.get('brand_replies', 0)}; unanswered on: "

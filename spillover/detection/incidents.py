@@ -78,7 +78,7 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     state["opened"] += 1
     inc = state["incidents"][iid] = {"id": iid, "opened_at": b, "members": [], "path": [], "onsets": {},
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,
-                                     "level_at_event": ""}
+                                     "level_at_event": "", "follows": _recurrence_of(state, group, cfg)}
     _join(state, inc, group)
 
 
@@ -108,6 +108,21 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
             _join(state, inc, [gid])
             return True
     return False
+
+
+def _recurrence_of(state: dict[str, Any], group: list[int], cfg: DetectorConfig) -> str:
+    """The resolved incident a new one takes up again, or "".
+
+    A grievance loud again on the platforms it was loud on is a new incident (the team called
+    the last one over), but downstream should be able to tie the two together: the latest
+    incident resolved within `link` that shares a grievance with it, or is as alike as
+    `link_similarity`.
+    """
+    for iid, inc in sorted(state["resolved"].items(), key=lambda kv: (-kv[1]["resolved_bucket"], kv[0])):
+        kept = [m for m in inc["members"] if m in state["grievances"]]
+        if set(group) & set(kept) or (kept and grievances.likeness(state, group, kept, cfg) >= cfg.link_similarity):
+            return iid
+    return ""
 
 
 def _join(state: dict[str, Any], inc: dict[str, Any], gids: list[int]) -> None:
@@ -212,7 +227,7 @@ def _event(state: dict[str, Any], inc: dict[str, Any], brand: str, status: str, 
                 + (f"; people write about: {', '.join(words)}" if words else ""),
         velocity=velocity, reach=sum(inc["counts"][p][2] for p in inc["path"]),
         response=_response(platforms), playbook=dict(playbook),
-        opened_at=format_epoch((inc["opened_at"] + 1) * cfg.bucket_s),
+        opened_at=format_epoch((inc["opened_at"] + 1) * cfg.bucket_s), follows=inc.get("follows", ""),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, Mapping
 
@@ -259,8 +259,15 @@ class IncidentEvent:
 
     @classmethod
     def from_dict(cls, obj: Mapping[str, Any]) -> "IncidentEvent":
-        data = dict(obj)
-        data["platforms"] = [PlatformActivity(**p) for p in data.get("platforms", [])]
+        """Fields this version does not know are left out: during a rolling upgrade, events
+        written by a newer worker still read here."""
+        data = _known(cls, obj)
+        data["platforms"] = [PlatformActivity(**_known(PlatformActivity, p)) for p in data.get("platforms", [])]
         if data.get("status") not in INCIDENT_STATUSES:
             raise ValidationError("bad_value", f"incident status {data.get('status')!r} unknown")
         return cls(**data)
+
+
+def _known(cls, obj: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in obj.items() if k in names}

@@ -4,8 +4,8 @@ Opened when spikes of the same grievance (one group of complaints, or groups who
 are at least `link_similarity` alike) stand on two platforms within `link` buckets; escalated
 when it reaches another platform; updated when its complaints grow by `update_growth` or its
 severity rises; resolved after `quiet` buckets without a spike. One id throughout. Loud
-again after it was resolved, on a platform it had reached, the grievance opens a new incident
-whose `follows` names the old one; on a new platform, the old one goes on (`_reopen`).
+again after it was resolved, only where it had been, the grievance opens a new incident whose
+`follows` names the old one; loud on a new platform too, the old one goes on (`_reopen`).
 """
 from __future__ import annotations
 

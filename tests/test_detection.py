@@ -193,6 +193,18 @@ def test_a_storm_loud_again_after_it_was_resolved_is_a_new_incident_that_names_t
     assert len(opened) == 2 and opened[1].follows == "", incident_statuses(events)
 
 
+def test_severity_names_its_ingredients_and_counts_how_much_of_the_talk_the_storm_is():
+    storm = burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3)
+    alone, _ = run(by_time(background() + storm))
+    # The same storm at a brand four times as talked about: a smaller part of what is said.
+    busy, _ = run(by_time(background(rates=(("twitter", 48.0), ("facebook", 16.0), ("blog", 0.3))) + storm))
+    a, b = ([e for e in events if e.status != "resolved"][-1] for events in (alone, busy))
+    assert set(a.severity_factors) == {"platforms", "ratio", "reach", "velocity", "negativity"}
+    assert a.path == b.path == ["facebook", "twitter"]
+    assert a.severity_factors["negativity"] > b.severity_factors["negativity"] > 0
+    assert a.severity_score > b.severity_score
+
+
 def test_memory_stays_bounded_on_a_long_run():
     # Many distinct complaints: every one a grievance of its own, more than the cap allows.
     noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")

@@ -23,6 +23,9 @@ from .terms import merge_terms, top_terms
 from .traffic import bucket_of, rows
 
 LEVELS = ("low", "medium", "high", "critical")
+# How much each ingredient (each 0-1) weighs in the severity score: the spread across
+# platforms most, as it is what the crisis plan is about.
+SEVERITY_WEIGHTS = {"platforms": 0.3, "ratio": 0.2, "reach": 0.15, "velocity": 0.2, "negativity": 0.15}
 
 
 def incident_id(brand: str, first_platform: str, onset: float) -> str:
@@ -267,20 +270,24 @@ def _evidence(state: dict[str, Any], inc: dict[str, Any], p: str, start: int, b:
 
 def _severity(state: dict[str, Any], inc: dict[str, Any], spikes: dict, b: int,
               cfg: DetectorConfig) -> tuple[str, float, dict[str, float], float]:
-    """Severity from its ingredients: how many platforms, how loud, how far it reaches, how fast."""
+    """Severity from its ingredients: how many platforms, how loud, how far it reaches, how fast,
+    and how much of what is said about the brand there it is (negativity: the incident's
+    complaints as a share of all posts about the brand on its platforms since it began there)."""
     hour = int(cfg.per_hour)
     velocity = float(sum(row[G_NEG] for gid in inc["members"]
                          for p in inc["path"] for k, row in state["grievances"][gid]["plat"].get(p, {}).items()
                          if b - hour < k <= b))
     peak = max((s["peak_ratio"] for s in spikes.values()), default=1.0)
     reach = sum(c[2] for c in inc["counts"].values())
+    posts, complaints = (sum(c[i] for c in inc["counts"].values()) for i in (0, 1))
     factors = {
         "platforms": min(1.0, (len(inc["path"]) - 1) / 3),
         "ratio": min(1.0, math.log10(max(1.0, peak)) / 2),
         "reach": min(1.0, math.log10(1 + reach) / 6),
         "velocity": min(1.0, velocity / 100),
+        "negativity": min(1.0, complaints / posts) if posts else 0.0,
     }
-    score = 0.35 * factors["platforms"] + 0.25 * factors["ratio"] + 0.2 * factors["reach"] + 0.2 * factors["velocity"]
+    score = sum(SEVERITY_WEIGHTS[k] * v for k, v in factors.items())
     level = LEVELS[0 if score < 0.3 else 1 if score < 0.5 else 2 if score < 0.7 else 3]
     return level, round(score, 3), {k: round(v, 3) for k, v in factors.items()}, velocity
 

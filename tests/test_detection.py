@@ -205,6 +205,26 @@ def test_severity_names_its_ingredients_and_counts_how_much_of_the_talk_the_stor
     assert a.severity_score > b.severity_score
 
 
+def test_a_resolved_incident_whose_grievances_were_forgotten_is_not_taken_up_by_another():
+    from spillover.detection.grievances import _forget
+    locked = "locked out of the acme app, login loop with error code 5"
+    before = by_time(background() + burst("facebook", 30, 30, 2) + burst("twitter", 32, 60, 3))
+    after = by_time(burst("blog", 52, 12, 2, text=locked, tag="o") + burst("twitter", 53, 60, 3, text=locked, tag="o2"))
+    detector, states, events = Detector(SETTINGS), {}, []
+    for p in (p for p in before if p.event_time < T0 + 50 * HOUR):
+        events += detector.observe(states, p)
+    state = states["Acme"]
+    (resolved,) = state["resolved"].values()
+    for gid in resolved["members"]:  # as the grievance cap does to idle groups under pressure
+        _forget(state, gid)
+    for p in by_time([p for p in before if p.event_time >= T0 + 50 * HOUR] + after):
+        events += detector.observe(states, p)
+    # Another problem, loud on a platform the old incident never reached: its own incident.
+    assert [(e.status, e.path) for e in events if e.incident_id != resolved["id"]][:1] == [
+        ("opened", ["blog", "twitter"])], incident_statuses(events)
+    assert all(e.status != "escalated" for e in events if e.incident_id == resolved["id"])
+
+
 def test_memory_stays_bounded_on_a_long_run():
     # Many distinct complaints: every one a grievance of its own, more than the cap allows.
     noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")

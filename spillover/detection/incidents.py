@@ -103,10 +103,7 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     (a slow storm, quiet for a while between platforms): the incident goes on, under its id."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
-        same = gid in inc["members"] or grievances.likeness(
-            state, [gid], [m for m in inc["members"] if m in state["grievances"]] or [gid], cfg
-        ) >= cfg.link_similarity
-        if same and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"] + cfg.link
+        if _same_grievance(state, [gid], inc, cfg) and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"] + cfg.link
                         for p, s in spikes.items()):
             state["incidents"][iid] = state["resolved"].pop(iid)
             inc["members"] = [m for m in inc["members"] if m in state["grievances"] and m != gid]
@@ -124,10 +121,19 @@ def _recurrence_of(state: dict[str, Any], group: list[int], cfg: DetectorConfig)
     `link_similarity`.
     """
     for iid, inc in sorted(state["resolved"].items(), key=lambda kv: (-kv[1]["resolved_bucket"], kv[0])):
-        kept = [m for m in inc["members"] if m in state["grievances"]]
-        if set(group) & set(kept) or (kept and grievances.likeness(state, group, kept, cfg) >= cfg.link_similarity):
+        if _same_grievance(state, group, inc, cfg):
             return iid
     return ""
+
+
+def _same_grievance(state: dict[str, Any], gids: list[int], inc: dict[str, Any], cfg: DetectorConfig) -> bool:
+    """Whether grievances gids are a resolved incident's: one of its own, or `link_similarity`
+    alike to those it still has. One whose grievances were all forgotten (the cap makes room
+    by dropping idle ones) is nobody's."""
+    kept = [m for m in inc["members"] if m in state["grievances"]]
+    if set(gids) & set(kept):
+        return True
+    return bool(kept) and grievances.likeness(state, gids, kept, cfg) >= cfg.link_similarity
 
 
 def _join(state: dict[str, Any], inc: dict[str, Any], gids: list[int]) -> None:

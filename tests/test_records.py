@@ -69,6 +69,18 @@ def test_incident_event_round_trip():
     assert IncidentEvent.from_dict(newer).to_dict() == parsed.to_dict()
 
 
+def test_incidents_tail_prints_an_event_for_people_and_names_the_incident_it_follows():
+    from spillover.cli.format import human
+    event = IncidentEvent.from_dict({
+        "incident_id": "acme-2", "brand": "Acme", "status": "opened", "path": ["facebook", "twitter"],
+        "platforms": [{"platform": "facebook", "first_seen": "2026-03-02T10:00:00Z", "posts": 9, "negative_posts": 7}],
+        "detected_at": "2026-03-02T11:00:00Z", "evidence": ["facebook:1"], "follows": "acme-1"})
+    text = human(event)
+    assert "OPENED" in text and "Acme: facebook -> twitter" in text and "facebook 7/9 neg" in text
+    assert "takes up again: acme-1" in text
+    assert "takes up again" not in human(IncidentEvent.from_dict({**event.to_dict(), "follows": ""}))
+
+
 ENRICHED = {**GOOD, "brand": "Acme", "sentiment": "negative",
             "sentiment_scores": {"negative": 0.9, "neutral": 0.05, "positive": 0.05}, "embedding": [0.6, 0.8]}
 

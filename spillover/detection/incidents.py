@@ -103,8 +103,9 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     (a slow storm, quiet for a while between platforms): the incident goes on, under its id."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
-        if _same_grievance(state, [gid], inc, cfg) and any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"] + cfg.link
-                        for p, s in spikes.items()):
+        new_platform = any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"] + cfg.link
+                           for p, s in spikes.items())
+        if new_platform and _same_grievance(state, [gid], inc, cfg):
             state["incidents"][iid] = state["resolved"].pop(iid)
             inc["members"] = [m for m in inc["members"] if m in state["grievances"] and m != gid]
             _join(state, inc, [gid])

@@ -15,9 +15,22 @@ pytestmark = [pytest.mark.broker, pytest.mark.model]
 
 def test_sample_bad_lines_are_left_out_of_the_benchmark():
     lines = list(read_lines(str(SAMPLE_POSTS)))
-    posts = usable_posts(lines, Watchlist.load(str(SAMPLE_WATCHLIST)))
+    watchlist = Watchlist.load(str(SAMPLE_WATCHLIST))
+    posts = usable_posts(lines, watchlist, max_future_s=3600)
     assert 0 < len(posts) < len(lines)  # the sample carries deliberately bad lines for the DLQ
     assert all(p.get("id") and p.get("text") for p in posts)
+    # The post dated in 2999 parses, but a worker dead-letters it: it must not be sent and waited for.
+    assert not any(p["created_at"].startswith("2999") for p in posts)
+    assert any(p["created_at"].startswith("2999") for p in usable_posts(lines, watchlist))
+
+
+def test_pipeline_bench_stops_at_once_when_the_worker_dead_letters_one_of_its_posts(broker):
+    settings = isolated_settings(broker)
+    posts = usable_posts(list(read_lines(str(SAMPLE_POSTS))), Watchlist.load(str(SAMPLE_WATCHLIST)))
+    ahead = [p for p in posts if p["created_at"].startswith("2999")]
+    bench = AgentBench(settings, ahead + posts[:50], burst=100, steady_s=1.0, timeout_s=120)
+    with pytest.raises(RuntimeError, match=r"dead-lettered \d+ of the benchmark's posts .*ahead of this clock"):
+        bench.run()
 
 
 def test_pipeline_bench_times_every_post_through_a_real_worker(broker):

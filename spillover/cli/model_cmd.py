@@ -95,7 +95,8 @@ def run_pipeline_bench(args) -> int:
     if not args.watchlist and not args.data:
         args.watchlist = str(SAMPLE_WATCHLIST)
     settings = _settings(args)
-    posts = usable_posts(list(read_lines(args.data or str(SAMPLE_POSTS))), Watchlist.load(settings.app.watchlist))
+    posts = usable_posts(list(read_lines(args.data or str(SAMPLE_POSTS))), Watchlist.load(settings.app.watchlist),
+                         settings.detection.max_future_minutes * 60)
     result = AgentBench(settings, posts, burst=args.posts, load=args.load, steady_s=args.seconds).run()
     if args.json:
         print(json.dumps(result))

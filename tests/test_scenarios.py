@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from spillover.records import RawPost
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH
 from spillover.scenarios.generator import generate
@@ -52,3 +54,16 @@ def test_a_decoy_never_shares_a_grievance_with_its_brand_within_a_day():
                 if shared and a0 - 24 < b1 and b0 < a1 + 24:
                     clashes.append((seed, decoy.id, other.id, shared))
     assert not clashes
+
+
+def test_a_suite_scenario_too_short_for_its_plans_is_refused_not_drawn_forever(capsys):
+    # At 3 days every brand can be busy with its own incident all along, and the decoys found
+    # no quiet time: the draw looped for ever (seed 2 was one).
+    from spillover.cli.main import main
+    from spillover.scenarios.generator import random_plans
+
+    with pytest.raises(ValueError, match="at least 4 days"):
+        random_plans(2, 3.0)
+    assert main(["evaluate", "--seeds", "2", "--days", "3"]) == 2
+    assert "--days must be at least 4" in capsys.readouterr().err
+    assert len(random_plans(2, 4.0)) >= 3  # the suite's own length still draws every decoy

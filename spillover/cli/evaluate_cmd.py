@@ -23,7 +23,8 @@ def register(sub) -> None:
                                    "time after the second platform's take-off, and after its third planted post), path and evidence quality.")
     add_common(p, broker=False)
     p.add_argument("--seeds", default="1-10", help="seeds, e.g. 1-10 or 3,5,8 (default 1-10: the regression suite)")
-    p.add_argument("--days", type=float, default=4.0, help="days per scenario (default 4)")
+    p.add_argument("--days", type=float, default=4.0,
+                   help="days per scenario (default and least: 4, a day of warm-up and room for every plan)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--model", help="model name (default: the shipped model)")
     p.add_argument("--throughput", action="store_true",
@@ -44,8 +45,13 @@ def run(args) -> int:
     from ..detection.baseline import HourlyBaseline
     from ..evaluation import detector_throughput, evaluate
     from ..models.pipeline import SentimentModel
-    from ..scenarios.generator import suite_scenario, watchlist_yaml
+    from ..scenarios.generator import MIN_SUITE_DAYS, suite_scenario, watchlist_yaml
     from ..watchlist import Watchlist
+
+    if args.days < MIN_SUITE_DAYS:
+        print(f"spillover evaluate: --days must be at least {MIN_SUITE_DAYS:g}: a day of warm-up, then "
+              f"room for each brand's incident and the decoys at quiet times", file=sys.stderr)
+        return 2
 
     settings = settings_from(args, **{"model.name": args.model})
     setup_logging(settings.app.log_level if args.log_level else "warning")

@@ -81,10 +81,16 @@ STRENGTH = {"weak": (2.0, 6), "normal": (5.0, 10), "strong": (12.0, 18)}
 # Hours that keep a decoy's grievance apart from the same grievance in its brand's other plans:
 # a day, the detector's default link_hours.
 SEPARATE_H = 24.0
+# A day of warm-up, then room for an incident and, at a quiet time of another brand, the
+# decoys: with fewer days every brand can be busy all along (1 seed in 200 at 3.5 days).
+MIN_SUITE_DAYS = 4.0
+DECOY_DRAWS = 10_000
 
 
 def random_plans(seed: int, days: float) -> tuple[Plan, ...]:
     """The regression suite's plans: incidents of every shape, and the decoys that must stay quiet."""
+    if days < MIN_SUITE_DAYS:
+        raise ValueError(f"scenarios of the suite need at least {MIN_SUITE_DAYS:g} days, not {days:g}")
     rng = random.Random(seed * 7919)
     plans, busy = [], {}
     for brand in BRAND_VOLUME:
@@ -128,12 +134,15 @@ def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: d
     plans have within SEPARATE_H of it: one grievance loud on two platforms within a day is an
     incident, not a decoy. Only a draw that clashes is drawn again."""
     need = {"decoy_single_platform": 1, "decoy_two_grievances": 2}.get(kind, 0)
-    while True:
+    for _ in range(DECOY_DRAWS):
         brand, start = rng.choice(sorted(BRAND_VOLUME)), rng.uniform(28, days * 24 - 8)
         lo, hi = busy.get(brand, (0, 0))
         taken = _grievances_near(plans, brand, start, start + 4)
         if not lo - 6 <= start <= hi + 6 and len(set(V.BRANDS[brand]["grievances"]) - taken) >= need:
             break
+    else:  # every brand is busy with its incident all along: a scenario too short for the plans
+        raise ValueError(f"seed {seed}: {days:g} days leave no quiet time for a {kind} decoy; "
+                         f"scenarios of the suite need at least {MIN_SUITE_DAYS:g} days")
     platforms = rng.sample(INCIDENT_PLATFORMS[:3], 3)
     grievances = sorted(V.BRANDS[brand]["grievances"])
     if kind == "decoy_single_platform":

@@ -8,7 +8,10 @@ written: a planted leg ramps up, and before a few posts exist no detector can te
 chance, so reaction is the detector's own share of the delay. Precision counts every report
 that matches a planted incident as true, so one storm reported twice is counted apart, as a
 duplicate. The path is judged on its first two platforms as last reported (late blog posts
-can correct it), and also as first reported; the onset error is how far each reported
+can correct it), and also as first reported. A planted leg's posts ramp up after its nominal
+start, so a sparse leg's first post can come after a busier leg's that started later; the
+path is therefore also judged against the order of each leg's first planted post, which is
+all the data shows (`path_right_by_first_posts`). The onset error is how far each reported
 platform's `first_seen` is from its planted take-off, as last reported.
 """
 from __future__ import annotations
@@ -38,6 +41,7 @@ class Score:
     onset_errors_min: list[float] = field(default_factory=list)
     paths_right: int = 0
     paths_right_at_open: int = 0
+    paths_right_by_first_posts: int = 0
     evidence: int = 0
     evidence_planted: int = 0
     planted_posts: int = 0
@@ -58,6 +62,7 @@ class Score:
             "median_reaction_min": _median(self.reactions_min),
             "path_right": ratio(self.paths_right, self.found),
             "path_right_at_open": ratio(self.paths_right_at_open, self.found),
+            "path_right_by_first_posts": ratio(self.paths_right_by_first_posts, self.found),
             "median_onset_error_min": _median(self.onset_errors_min),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
@@ -95,6 +100,7 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         # The path as last reported: blog posts found hours late can still move a platform forward.
         s.paths_right += first[-1].path[:2] == p["path"][:2]
         s.paths_right_at_open += first[0].path[:2] == p["path"][:2]
+        s.paths_right_by_first_posts += first[-1].path[:2] == _path_by_first_posts(p)[:2]
         s.onset_errors_min += [abs(to_epoch(a.first_seen) - to_epoch(p["onsets"][a.platform])) / 60
                                for a in first[-1].platforms if a.platform in p["onsets"]]
         evidence = {e for evs in mine for ev in evs for e in ev.evidence}
@@ -102,6 +108,15 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         s.evidence_planted += len(evidence & ids)
         s.planted_in_evidence += len(evidence & ids)
     return s
+
+
+def _path_by_first_posts(planted: dict[str, Any]) -> list[str]:
+    """The platforms in the order their first planted post was written (truth files written
+    before it was recorded: the nominal path)."""
+    first = planted.get("first_posts")
+    if not first:
+        return planted["path"]
+    return sorted(first, key=lambda p: (to_epoch(first[p]), p))
 
 
 def _match(events: list[IncidentEvent], truth: list[dict[str, Any]]) -> dict[str, Any] | None:

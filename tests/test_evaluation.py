@@ -1,4 +1,8 @@
 """The scoring behind `spillover evaluate`: a wrong score would mislead every tuning decision."""
+import json
+
+import pytest
+
 from spillover.evaluation import score
 from spillover.records import IncidentEvent, PlatformActivity
 
@@ -55,3 +59,30 @@ def test_evidence_about_another_brand_or_too_thin_does_not_match():
     thin = [event("i5", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"], ["facebook:1", "x", "y"])]
     assert score([PLANTED], other).summary()["recall"] == 0.0
     assert score([PLANTED], thin).summary()["precision"] == 0.0
+
+
+def test_the_path_is_also_judged_by_the_order_the_first_planted_posts_show():
+    # Twitter's leg started second, but its first post came before facebook's first: a detector
+    # reporting twitter first is wrong by the nominal starts and right by what the posts show.
+    planted = dict(PLANTED, first_posts={"facebook": "2026-03-03T11:40:00Z", "twitter": "2026-03-03T11:05:00Z"})
+    events = [event("i1", "opened", "2026-03-03T12:00:00Z", ["twitter", "facebook"],
+                    ["facebook:1", "facebook:2", "twitter:3"])]
+    s = score([planted], events).summary()
+    assert (s["path_right"], s["path_right_by_first_posts"]) == (0.0, 1.0)
+    # Truth written before first posts were recorded falls back on the nominal path.
+    assert score([PLANTED], events).summary()["path_right_by_first_posts"] == 0.0
+
+
+def test_generated_truth_records_each_legs_first_post():
+    from spillover.scenarios.generator import suite_scenario
+    from spillover.timeutil import to_epoch
+
+    lines, truth = suite_scenario(1)
+    written = {p["id"]: (p["platform"], to_epoch(p["created_at"])) for p in map(json.loads, lines)
+               if not p.get("is_brand_reply")}
+    for planted in [t for t in truth if t["kind"] == "incident"]:
+        firsts: dict[str, float] = {}
+        for pid in planted["post_ids"]:
+            platform, ts = written[pid]
+            firsts[platform] = min(firsts.get(platform, ts), ts)
+        assert {p: to_epoch(t) for p, t in planted["first_posts"].items()} == pytest.approx(firsts, abs=1.0)  # created_at is to the second

@@ -11,6 +11,7 @@ from .common import add_common, settings_from, setup_logging
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
            ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"),
            ("median reaction", "median_reaction_min"), ("path right", "path_right"), ("at open", "path_right_at_open"),
+           ("by first posts", "path_right_by_first_posts"),
            ("onset error", "median_onset_error_min"),
            ("evidence precision", "evidence_precision"), ("planted posts in evidence", "planted_posts_in_evidence"))
 

@@ -56,6 +56,10 @@ class Planted:
     # When each leg's third post was written: the least evidence that tells a burst from
     # chance, so no detector can react before it.
     evident: dict[str, str] = field(default_factory=dict)
+    # When each leg's first post was written. A leg's posts ramp up after its nominal start,
+    # so a sparse leg can show its first post after a busier leg that started later: the
+    # order of these is the path the posts themselves show.
+    first_posts: dict[str, str] = field(default_factory=dict)
 
     @property
     def expected_incident(self) -> bool:
@@ -230,7 +234,7 @@ class Generator:
 
     # -- planted events -----------------------------------------------------------------------
     def _plant(self, plan: Plan) -> tuple[Planted, list[dict[str, Any]]]:
-        posts, onsets, evident = [], {}, {}
+        posts, onsets, evident, first_posts = [], {}, {}, {}
         grievances = plan.grievance.split("+")
         for i, leg in enumerate(plan.legs):
             start = self.t0 + leg.start_h * HOUR
@@ -242,11 +246,12 @@ class Generator:
                 times.append(start + leg.duration_h * HOUR * self.rng.random() ** 0.8)
                 leg_posts.append(self._planted_post(plan, leg.platform, grievance, times[-1]))
             evident[leg.platform] = format_epoch(sorted(times)[min(2, len(times) - 1)])
+            first_posts[leg.platform] = format_epoch(min(times))
             posts.extend(leg_posts)
             posts.extend(self._brand_replies(plan, leg_posts))
         path = [leg.platform for leg in sorted(plan.legs, key=lambda l: l.start_h)]
         ids = [p["id"] for p in posts if not p.get("is_brand_reply")]
-        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids, evident), posts
+        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids, evident, first_posts), posts
 
     def _planted_post(self, plan: Plan, platform: str, grievance: str, ts: float) -> dict[str, Any]:
         if grievance == "launch":

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, Mapping
 
-from .timeutil import parse_rfc3339
+from .timeutil import parse_rfc3339, to_epoch
 
 SCHEMA_VERSION = 1
 MAX_TEXT_CHARS = 20_000
@@ -97,7 +97,7 @@ class RawPost:
 
     @cached_property
     def event_time(self) -> float:
-        return parse_rfc3339(self.created_at).timestamp()
+        return to_epoch(self.created_at)
 
     @classmethod
     def from_dict(cls, obj: Any) -> "RawPost":

@@ -16,18 +16,25 @@ def parse_rfc3339(value: str) -> datetime:
 
     Raises ValueError with the offending value when it is not RFC 3339.
     """
-    if not isinstance(value, str) or not _RFC3339.match(value):
-        raise ValueError(f"not an RFC 3339 timestamp with offset: {value!r}")
-    text = value.replace("z", "Z").replace("t", "T")
-    head, dot, rest = text.partition(".")
-    if dot:  # Python < 3.11 accepts at most 6 fractional digits.
-        digits = re.match(r"\d+", rest).group(0)
-        text = f"{head}.{digits[:6]}{rest[len(digits):]}"
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return _parse(value).astimezone(timezone.utc)
 
 
 def to_epoch(value: str) -> float:
-    return parse_rfc3339(value).timestamp()
+    return _parse(value).timestamp()
+
+
+def _parse(value: str) -> datetime:
+    """An aware datetime in the timestamp's own offset (every post's timestamp passes here once)."""
+    match = _RFC3339.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"not an RFC 3339 timestamp with offset: {value!r}")
+    text = value.upper()  # a lower-case "t" or "z" is valid RFC 3339; fromisoformat wants them upper
+    fraction = match.group(1)
+    if fraction and len(fraction) > 7:  # Python < 3.11 accepts at most 6 fractional digits
+        text = text.replace(fraction, fraction[:7], 1)
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
 
 
 def format_epoch(ts: float) -> str:

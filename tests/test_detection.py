@@ -384,3 +384,25 @@ def test_posts_delivered_twice_count_once():
     for p in again:
         detector.observe(states, p, skipped.append)
     assert skipped == ["repeated"] * 500
+
+
+def test_evidence_is_the_earliest_complaints_of_the_incident_on_the_platform():
+    # Two grievances with complaints on two platforms spread over many buckets, in no order.
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import _evidence
+
+    cfg = DetectorConfig.from_settings(DetectionSettings())
+    rng = random.Random(5)
+    state = {"grievances": {gid: {"ids": {}} for gid in (0, 1)}}
+    for i in range(300):
+        b = rng.randrange(100, 160)
+        ts = b * cfg.bucket_s + rng.uniform(0, cfg.bucket_s)
+        state["grievances"][rng.choice((0, 1))]["ids"].setdefault(b, []).append(
+            [ts, f"post-{i}", rng.choice(("twitter", "reddit"))])
+    shown = [[100 * cfg.bucket_s + 1.0, "shown-before"]]  # evidence an earlier event gave stays
+    inc = {"members": [0, 1], "evidence": {"twitter": shown}}
+    got = _evidence(state, inc, "twitter", 120, 150, cfg)
+    every = sorted([ts, pid] for g in state["grievances"].values() for k, ids in g["ids"].items()
+                   if 120 <= k <= 150 for ts, pid, where in ids if where == "twitter")
+    assert got == (shown + every)[: cfg.evidence_per_platform]
+    assert len(got) == cfg.evidence_per_platform < len(every)

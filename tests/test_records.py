@@ -37,6 +37,13 @@ def test_nanosecond_fractions_parse():
     assert parse_rfc3339("2026-03-02T10:00:00.123456789Z").microsecond == 123456
 
 
+@pytest.mark.parametrize("stamp", ["2026-03-02T10:00:00.5Z", "2026-03-02t10:00:00.5z", "2026-03-02 10:00:00.5+00:00",
+                                   "2026-03-02T12:30:00.500+02:30", "2026-03-02T05:00:00.500000000-05:00"])
+def test_every_rfc3339_spelling_of_one_instant_is_the_same_event_time(stamp):
+    post = RawPost.from_dict({**GOOD, "created_at": stamp})
+    assert post.event_time == parse_rfc3339("2026-03-02T10:00:00.5Z").timestamp() == 1772445600.5
+
+
 @pytest.mark.parametrize("field,value", [("text", 5), ("brand", ["x"]), ("deleted", "yes"),
                                          ("author_followers", "10"), ("engagement", {"likes": "many"})])
 def test_wrong_types_are_rejected(field, value):

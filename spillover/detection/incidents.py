@@ -267,12 +267,22 @@ def _evidence(state: dict[str, Any], inc: dict[str, Any], p: str, start: int, b:
     """The earliest complaints of the grievance on the platform since its onset (and those shown before)."""
     found = {item[1]: item[0] for item in inc["evidence"].get(p, [])}
     for gid in inc["members"]:
-        for k, ids in state["grievances"][gid]["ids"].items():
-            if start <= k <= b:
-                for ts, pid, platform in ids:
-                    if platform == p:
-                        found.setdefault(pid, ts)
+        found.update(_earliest(state["grievances"][gid]["ids"], p, start, b, cfg.evidence_per_platform))
     return sorted([ts, pid] for pid, ts in found.items())[: cfg.evidence_per_platform]
+
+
+def _earliest(by_bucket: dict[int, list], platform: str, start: int, b: int, n: int) -> dict[str, float]:
+    """At least the n earliest complaints on the platform in buckets [start, b], if there are
+    that many: buckets are read from the earliest and the scan stops once n are in hand (an
+    incident's evidence is asked for at every event, and its grievances hold days of posts)."""
+    out: dict[str, float] = {}
+    for k in sorted(k for k in by_bucket if start <= k <= b):
+        for ts, pid, where in by_bucket[k]:
+            if where == platform:
+                out.setdefault(pid, ts)
+        if len(out) >= n:
+            break
+    return out
 
 
 def _severity(state: dict[str, Any], inc: dict[str, Any], spikes: dict, b: int,

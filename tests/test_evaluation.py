@@ -86,3 +86,33 @@ def test_generated_truth_records_each_legs_first_post():
             platform, ts = written[pid]
             firsts[platform] = min(firsts.get(platform, ts), ts)
         assert {p: to_epoch(t) for p, t in planted["first_posts"].items()} == pytest.approx(firsts, abs=1.0)  # created_at is to the second
+
+
+@pytest.mark.model
+def test_throughput_at_k_times_the_volume_sends_every_post_k_times(model):
+    # A replay packs days into seconds, so the benchmark can also load the detector as a busy
+    # brand would: each post k times under new ids (repeats with the same id are not counted).
+    from spillover.detection import Detector
+    from spillover.evaluation import detector_throughput
+    from spillover.replay import read_lines
+    from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
+    from spillover.settings import DetectionSettings
+    from spillover.watchlist import Watchlist
+
+    lines = list(read_lines(str(SAMPLE_POSTS)))[:400]
+    watchlist = Watchlist.load(str(SAMPLE_WATCHLIST))
+    detector = lambda: Detector(DetectionSettings(), watchlist.playbooks)
+    once, thrice = (detector_throughput([(lines, [])], model, detector, watchlist, min_seconds=0.0, volume=k)
+                    for k in (1, 3))
+    assert thrice["posts"] == 3 * once["posts"] > 0
+    assert thrice["posts_per_brand_bucket"] == pytest.approx(3 * once["posts_per_brand_bucket"], rel=0.01)
+    from spillover.enrichment import Rejection, enrich, parse
+    from spillover.evaluation import _repeated
+
+    skipped: list[str] = []
+    posts = _repeated(enrich([p for p in (parse(None, l, watchlist) for l in lines)
+                              if not isinstance(p, Rejection)][:50], model), 3)
+    states, d = {}, detector()
+    for post in posts:
+        d.observe(states, post, skipped.append)
+    assert skipped == []  # every copy counted, none dropped as a repeat

@@ -30,6 +30,9 @@ def register(sub) -> None:
     p.add_argument("--model", help="model name (default: the shipped model)")
     p.add_argument("--throughput", action="store_true",
                    help="instead: enriched posts per second through the detector alone, on one core")
+    p.add_argument("--volume", type=int, default=1, metavar="K",
+                   help="with --throughput: send each post K times under new ids, a brand K times as busy "
+                        "(a replay packs days into seconds, so per-bucket work weighs on sparse traffic)")
     p.set_defaults(run=run)
 
 
@@ -63,9 +66,10 @@ def run(args) -> int:
                  "hourly baseline": HourlyBaseline}
     scenarios = (suite_scenario(seed, args.days) for seed in seeds)
     if args.throughput:
-        result = detector_throughput(scenarios, model, detectors["spillover"], watchlist)
+        result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
-              f"detector alone: {result['posts_per_second']} posts/s ({result['posts']} posts in {result['seconds']} s)")
+              f"detector alone: {result['posts_per_second']} posts/s ({result['posts']} posts in {result['seconds']} s; "
+              f"{result['posts_per_brand_bucket']} posts per brand per bucket of event time)")
         return 0
     with tqdm(total=len(seeds), desc="evaluate", unit="scenario", file=sys.stderr, disable=args.json) as bar:
         scores = evaluate(scenarios, model, detectors, watchlist, bar.update)

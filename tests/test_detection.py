@@ -406,3 +406,19 @@ def test_evidence_is_the_earliest_complaints_of_the_incident_on_the_platform():
                    if 120 <= k <= 150 for ts, pid, where in ids if where == "twitter")
     assert got == (shown + every)[: cfg.evidence_per_platform]
     assert len(got) == cfg.evidence_per_platform < len(every)
+
+
+def test_a_burst_begins_with_its_first_complaint_not_with_its_last_alone():
+    # A sparse platform (a blog): one complaint, then a second one 90 minutes later. The most
+    # likely change point for two posts used to be the last one alone (one post in one bucket
+    # is a high rate), which put the blog after platforms it had reached first.
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.spikes import onset
+
+    cfg = DetectorConfig.from_settings(DetectionSettings())
+    row = lambda k, n=1: [n, k * cfg.bucket_s + 7.0, 0, 0]
+    start, b = 1000, 1018  # the second complaint is in the bucket just closed
+    assert onset({start: row(start), b: row(b)}, b, 0.0006, cfg) == (start * cfg.bucket_s + 7.0, start)
+    # A stray complaint hours before a burst of several still stays out of it.
+    burst_rows = {k: row(k) for k in range(1010, 1016)}
+    assert onset({950: row(950), **burst_rows}, 1016, 0.0002, cfg)[1] == 1010

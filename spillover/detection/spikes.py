@@ -11,6 +11,7 @@ from .significance import poisson_sf
 from .state import G_FIRST, G_FLAGGED, G_NEG
 
 MIN_EXPECTED = 1e-3    # keeps ratios finite for a topic never seen before
+MIN_BURST = 2          # complaints from an onset on, at least
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,8 @@ def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: Detect
     best, best_bucket, before = -math.inf, counts[0][0], 0
     for k, n in counts:
         after, d_before, d_after = total - before, k - first, b - k + 1
+        if after < MIN_BURST and k != counts[0][0]:
+            break  # one complaint alone is not where a burst began
         rise = after / d_after
         if d_before == 0 or before / d_before < rise:
             ll = _log_likelihood(before, d_before, r0) + _log_likelihood(after, d_after, r0)

@@ -24,7 +24,7 @@ def to_epoch(value: str) -> float:
 
 
 def _parse(value: str) -> datetime:
-    """An aware datetime in the timestamp's own offset (every post's timestamp passes here once)."""
+    """An aware datetime in the timestamp's own offset; every post's timestamp passes here, so it stays lean."""
     match = _RFC3339.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"not an RFC 3339 timestamp with offset: {value!r}")

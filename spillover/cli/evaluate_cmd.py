@@ -52,6 +52,9 @@ def run(args) -> int:
     from ..scenarios.generator import MIN_SUITE_DAYS, suite_scenario, watchlist_yaml
     from ..watchlist import Watchlist
 
+    if args.volume < 1:
+        print("spillover evaluate: --volume must be 1 or more", file=sys.stderr)
+        return 2
     if args.days < MIN_SUITE_DAYS:
         print(f"spillover evaluate: --days must be at least {MIN_SUITE_DAYS:g}: a day of warm-up, then "
               f"room for each brand's incident and the decoys at quiet times", file=sys.stderr)

@@ -145,9 +145,11 @@ def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: Detect
     Each bucket s with complaints is a candidate: the rate before s is what the buckets
     before it show (at least the usual rate), the rate from s on what the buckets from s to
     b show, and the onset is the first complaint of the s under which the complaints are
-    most likely. A stray complaint hours before the burst would stretch the burst's rate
-    thin, so it stays in "before"; a sparse platform (a blog post every twenty minutes)
-    keeps its first post, since before it there was nothing.
+    most likely, among those that leave at least MIN_BURST complaints from s on (with two
+    complaints, the last alone in the bucket just closed would otherwise look likeliest).
+    A stray complaint hours before the burst would stretch the burst's rate thin, so it
+    stays in "before"; a sparse platform (a blog post every twenty minutes) keeps its first
+    post, since before it there was nothing.
     """
     first = b - 2 * cfg.longest + 1
     counts = [(k, rows[k][G_NEG]) for k in range(first, b + 1) if k in rows and rows[k][G_NEG]]

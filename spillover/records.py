@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, Mapping
 
-from .timeutil import parse_rfc3339, to_epoch
+from .timeutil import to_epoch
 
 SCHEMA_VERSION = 1
 MAX_TEXT_CHARS = 20_000
@@ -59,7 +59,8 @@ def _check_types(obj: Mapping[str, Any]) -> None:
             raise ValidationError("wrong_type", "field 'engagement' must be an object of counts")
 
 
-def _check_values(obj: Mapping[str, Any]) -> None:
+def _check_values(obj: Mapping[str, Any]) -> float:
+    """Checks what types cannot; returns the event time, which checking created_at works out."""
     if not obj["id"].strip():
         raise ValidationError("bad_value", "field 'id' is empty")
     platform = obj["platform"]
@@ -71,7 +72,7 @@ def _check_values(obj: Mapping[str, Any]) -> None:
             "oversized", f"text has {len(obj['text'])} characters, the limit is {MAX_TEXT_CHARS}"
         )
     try:
-        parse_rfc3339(obj["created_at"])
+        return to_epoch(obj["created_at"])
     except ValueError as exc:
         raise ValidationError("bad_timestamp", f"created_at: {exc}") from None
 
@@ -104,10 +105,12 @@ class RawPost:
         if not isinstance(obj, dict):
             raise ValidationError("not_an_object", f"a post must be a JSON object, got {type(obj).__name__}")
         _check_types(obj)
-        _check_values(obj)
+        event_time = _check_values(obj)
         known = {k: obj.get(k) for k in _FIELDS if k != "extra"}
         extra = {k: v for k, v in obj.items() if k not in _FIELDS}
-        return cls(**known, extra=extra)
+        post = cls(**known, extra=extra)
+        post.__dict__["event_time"] = event_time  # the cached property, without parsing twice
+        return post
 
     @classmethod
     def from_bytes(cls, data: bytes | str | None) -> "RawPost":

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
+from . import long_form
 from .records import EnrichedPost, RawPost, Sentiment, ValidationError
 from .watchlist import Watchlist
 
@@ -55,11 +56,20 @@ def _not_ahead(post: RawPost, max_future_s: float, now: float) -> None:
 
 
 def enrich(posts: Sequence[RawPost], model: Model) -> list[EnrichedPost]:
-    """Run the model once over a batch of valid posts."""
+    """Run the model once over a batch of valid posts (and the sentences of long-form ones)."""
     if not posts:
         return []
-    predictions = model.predict([p.text for p in posts])
-    return [
-        EnrichedPost(post, post.brand, Sentiment(pred.label, pred.scores), pred.embedding, model.name)
-        for post, pred in zip(posts, predictions)
-    ]
+    parts = [long_form.to_read(p.platform, p.text) for p in posts]
+    predictions = model.predict([p.text for p in posts] + [s for ps in parts for s in ps])
+    by_sentence = iter(predictions[len(posts):])
+    out = []
+    for post, pred, ps in zip(posts, predictions, parts):
+        sentiment = _sentiment(pred)
+        if ps:
+            sentiment = long_form.most_negative(sentiment, [_sentiment(next(by_sentence)) for _ in ps])
+        out.append(EnrichedPost(post, post.brand, sentiment, pred.embedding, model.name))
+    return out
+
+
+def _sentiment(pred) -> Sentiment:
+    return Sentiment(pred.label, pred.scores)

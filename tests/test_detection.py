@@ -229,7 +229,13 @@ def test_memory_stays_bounded_on_a_long_run():
     # Many distinct complaints: every one a grievance of its own, more than the cap allows.
     noise = [post(f"twitter:n{i}", "twitter", T0 + i * 600, text=f"acme problem number{i} word{i * 7}")
              for i in range(8 * 24 * 6)]
-    events, states = run(by_time(background(days=8, rates=(("twitter", 6.0), ("facebook", 2.0))) + noise))
+    # Blog posts that reach us two days after they were written: still counted, never kept for ever.
+    late = [post(f"blog:l{i}", "blog", T0 + i * 3 * HOUR, text=f"acme blog problem{i}") for i in range(8 * 8)]
+    stream = by_time(background(days=8, rates=(("twitter", 6.0), ("facebook", 2.0))) + noise)
+    for p in late:
+        stream.insert(next((k for k, q in enumerate(stream) if q.event_time > p.event_time + 48 * HOUR),
+                           len(stream)), p)
+    events, states = run(stream)
     cfg, state = Detector(SETTINGS).cfg, states["Acme"]
     for plat in state["platforms"].values():
         assert len(plat["buckets"]) <= cfg.history + cfg.longest + 2
@@ -244,9 +250,10 @@ def test_pruning_forgets_every_bucket_before_the_cut_and_nothing_after():
     from spillover.detection.state import drop_before
     # An hourly prune (a few buckets to go) and one after a long silence (most of them).
     for keys, cut in (([3, 5, 6, 7, 9, 12], 8), ([1, 2, 40, 900, 901], 900), ([5, 6], 1)):
-        rows = {k: [k] for k in keys}
-        drop_before(rows, cut)
-        assert sorted(rows) == [k for k in keys if k >= cut]
+        for first in (None, min(keys), min(keys) - 5):  # unknown, or a bound at or below the oldest key
+            rows = {k: [k] for k in keys}
+            drop_before(rows, cut, first)
+            assert sorted(rows) == [k for k in keys if k >= cut]
 
 
 def test_posts_older_than_the_history_are_ignored_not_counted():

@@ -171,9 +171,13 @@ class Detector:
         return readings
 
     def _prune(self, state: dict[str, Any], b: int) -> None:
+        # No count before the last prune's bound is left: a post that old is too late to count
+        # (it is older than the history), so none came in since.
+        pruned = state.get("pruned")
         for plat in state["platforms"].values():
-            traffic.prune(plat, b, self.cfg)
-        grievances.prune(state, b, self.cfg)
+            traffic.prune(plat, b, self.cfg, pruned)
+        grievances.prune(state, b, self.cfg, pruned)
+        state["pruned"] = traffic.oldest_kept(b, self.cfg)
         for key in [k for k in state["pending"] if k <= b]:
             del state["pending"][key]
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from .config import DetectorConfig
 from .state import G_FIRST, G_FLAGGED, G_NEG, G_REACH, drop_before
+from .traffic import oldest_kept
 from .terms import merge_terms
 from .vectors import unit
 
@@ -53,7 +54,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) 
     c = _centroids(state, len(vec), cfg)
     if c.gids:
         sims = c.matrix.dot(vec) / c.sure
-        j = int(np.argmax(sims))
+        j = int(sims.argmax())  # the method: np.argmax's dispatch costs as much as the work
         if sims[j] >= cfg.join_similarity:
             g = state["grievances"][c.gids[j]]
             g["v"] = np.asarray(g["v"]) + vec
@@ -108,7 +109,7 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
         if gid not in state["grievances"]:
             continue
         sims, order = _likeness_to(state, gid, cfg)
-        for j in np.flatnonzero(sims >= cfg.merge_similarity):  # ascending ids: order is sorted
+        for j in (sims >= cfg.merge_similarity).nonzero()[0]:  # ascending ids: order is sorted
             other = order[j]
             if other != gid and _mergeable(state, gid, other):
                 keep, gone = min(gid, other), max(gid, other)
@@ -159,7 +160,7 @@ def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) 
     sims, order = _likeness_to(state, gid, cfg)
     close = sims >= threshold
     close[_centroids_of(state, gid, cfg).index[gid]] = True
-    return [order[j] for j in np.flatnonzero(close)]
+    return [order[j] for j in close.nonzero()[0]]
 
 
 def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorConfig) -> float:
@@ -260,9 +261,12 @@ def _forget(state: dict[str, Any], gid: int) -> None:
         cached.removed(gid)
 
 
-def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
-    """Forget counts no window needs, evidence older than any spike can reach, idle grievances."""
-    oldest = b - cfg.history - cfg.longest - 1
+def prune(state: dict[str, Any], b: int, cfg: DetectorConfig, pruned: int | None = None) -> None:
+    """Forget counts no window needs, evidence older than any spike can reach, idle grievances.
+    `pruned`: no count before it is left (the last prune's bound), or None if unknown."""
+    oldest = oldest_kept(b, cfg)
+    # Evidence is kept for less than counts, and a late post can still add some below the
+    # last prune's bound for it: its dicts are searched for their oldest key.
     oldest_ids = b - cfg.link - cfg.longest
     for gid in list(state["grievances"]):
         g = state["grievances"][gid]
@@ -270,7 +274,7 @@ def prune(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
             _forget(state, gid)
             continue
         for rows in g["plat"].values():
-            drop_before(rows, oldest)
+            drop_before(rows, oldest, pruned)
         drop_before(g["ids"], oldest_ids)
 
 

@@ -23,6 +23,7 @@ from the table's changelog decides exactly as the one that was saved.
      "incidents": {id: {...}},                       # open incidents (see incidents.py)
      "resolved": {id: {...}},                        # resolved within `link`: late spikes reopen them
      "opened": int,
+     "pruned": int,                                  # buckets before this were dropped (detector._prune)
      "recent": [post ids]}                           # the latest posts counted (seen.py)
 """
 from __future__ import annotations
@@ -53,16 +54,18 @@ def new_row() -> list:
     return [0, 0, 0, 0, 0, 0, 0]
 
 
-def drop_before(by_bucket: dict[int, Any], oldest: int) -> None:
+def drop_before(by_bucket: dict[int, Any], oldest: int, first: int | None = None) -> None:
     """Delete the buckets before `oldest`.
 
-    They all lie between the oldest key and `oldest`. At an hourly prune that is about an
-    hour of buckets, so walking it is cheaper than testing every key of every platform and
-    grievance; after a long silence, when it is longer than the dict, every key is tested.
+    They all lie between the oldest key (or `first`, a bound known to lie at or below it) and
+    `oldest`. At an hourly prune that is about an hour of buckets, so walking it is cheaper
+    than testing every key of every platform and grievance; after a long silence, when it is
+    longer than the dict, every key is tested.
     """
     if not by_bucket:
         return
-    first = min(by_bucket)
+    if first is None:
+        first = min(by_bucket)
     if oldest - first <= len(by_bucket):
         for key in range(first, oldest):
             by_bucket.pop(key, None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}", re.UNICODE)
+_LINKS = re.compile(r"https?://\S+|[@#]\w+")
 _STOP = frozenset(
     """the and for you your with this that are was were have has had not but all any can cant
     can't don't dont just from they them their what when where who why how out our ours its it's
@@ -17,7 +18,7 @@ _STOP = frozenset(
 
 def post_terms(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     """Distinct content words of a post, lower case; URLs, mentions and stop words dropped."""
-    text = re.sub(r"https?://\S+|[@#]\w+", " ", text.lower())
+    text = _LINKS.sub(" ", text.lower())
     seen: dict[str, None] = {}
     for word in _WORD.findall(text):
         word = word.strip("'’-")

@@ -186,7 +186,12 @@ def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, Any]:
     return hist
 
 
-def prune(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
-    """Drop what no window can need again: memory stays bounded however long it runs."""
-    oldest = b - cfg.history - cfg.longest - 1
-    drop_before(plat["buckets"], oldest)
+def prune(plat: dict[str, Any], b: int, cfg: DetectorConfig, pruned: int | None = None) -> None:
+    """Drop what no window can need again: memory stays bounded however long it runs.
+    `pruned`: no bucket before it is left (the last prune's bound), or None if unknown."""
+    drop_before(plat["buckets"], oldest_kept(b, cfg), pruned)
+
+
+def oldest_kept(b: int, cfg: DetectorConfig) -> int:
+    """The oldest bucket of counts a window can still need once bucket b is decided."""
+    return b - cfg.history - cfg.longest - 1

@@ -21,8 +21,8 @@ import numpy as np
 
 from .config import DetectorConfig
 from .state import G_FIRST, G_FLAGGED, G_NEG, G_REACH, drop_before
-from .traffic import oldest_kept
 from .terms import merge_terms
+from .traffic import oldest_kept
 from .vectors import unit
 
 IDS_PER_BUCKET = 40

@@ -246,6 +246,27 @@ def test_memory_stays_bounded_on_a_long_run():
     assert len(state["pending"]) <= 2
 
 
+def test_memory_stays_bounded_after_a_restart_with_a_longer_history():
+    """A post older than the last prune's bound counts again once the history is longer: the
+    next prune must find it, even when it comes after a silence, and not look only above the
+    bound left by the shorter history."""
+    short = Detector(DetectionSettings(baseline_hours=24))
+    states: dict = {}
+    for p in background(days=3, rates=(("twitter", 4.0),)):
+        short.observe(states, p)
+    longer = Detector(DetectionSettings(baseline_hours=72))
+    # Written 36 hours before the latest post: older than the short history, within the long one.
+    old = post("twitter:old", "twitter", T0 + 36 * HOUR, label="neutral")
+    assert not longer.too_late(states["Acme"], old)
+    longer.observe(states, old)
+    # The brand is quiet for two days; by the next prune that post is older than any window.
+    for p in background(days=6, seed=2, rates=(("twitter", 4.0),)):
+        if p.event_time > T0 + 122 * HOUR:
+            longer.observe(states, p)
+    buckets = states["Acme"]["platforms"]["twitter"]["buckets"]
+    assert min(buckets) > int(old.event_time // longer.cfg.bucket_s)
+
+
 def test_pruning_forgets_every_bucket_before_the_cut_and_nothing_after():
     from spillover.detection.state import drop_before
     # An hourly prune (a few buckets to go) and one after a long silence (most of them).

@@ -171,15 +171,20 @@ class Detector:
         return readings
 
     def _prune(self, state: dict[str, Any], b: int) -> None:
-        # No count before the last prune's bound is left: a post that old is too late to count
-        # (it is older than the history), so none came in since.
-        pruned = state.get("pruned")
+        pruned = self._pruned_before(state)
         for plat in state["platforms"].values():
             traffic.prune(plat, b, self.cfg, pruned)
         grievances.prune(state, b, self.cfg, pruned)
-        state["pruned"] = traffic.oldest_kept(b, self.cfg)
+        state["pruned"] = [traffic.oldest_kept(b, self.cfg), self.cfg.history]
         for key in [k for k in state["pending"] if k <= b]:
             del state["pending"][key]
+
+    def _pruned_before(self, state: dict[str, Any]) -> int | None:
+        """The last prune's bound: no count before it is left, since a post that old is too late
+        to count. Not if the history has grown since (a restart with more `baseline_hours`):
+        posts older than the bound count again, and the oldest keys must be looked for."""
+        bound, history = state.get("pruned") or (None, 0)
+        return bound if self.cfg.history <= history else None
 
 
 class _Usuals(dict):

@@ -23,7 +23,8 @@ from the table's changelog decides exactly as the one that was saved.
      "incidents": {id: {...}},                       # open incidents (see incidents.py)
      "resolved": {id: {...}},                        # resolved within `link`: late spikes reopen them
      "opened": int,
-     "pruned": int,                                  # buckets before this were dropped (detector._prune)
+     "pruned": [int, int],                           # buckets before the first were dropped, under
+                                                     # the second's history (detector._prune)
      "recent": [post ids]}                           # the latest posts counted (seen.py)
 """
 from __future__ import annotations

@@ -183,7 +183,10 @@ class Detector:
         """The last prune's bound: no count before it is left, since a post that old is too late
         to count. Not if the history has grown since (a restart with more `baseline_hours`):
         posts older than the bound count again, and the oldest keys must be looked for."""
-        bound, history = state.get("pruned") or (None, 0)
+        stored = state.get("pruned")
+        if not isinstance(stored, list) or len(stored) != 2:
+            return None  # never pruned, or stored by another version: look for the oldest keys
+        bound, history = stored
         return bound if self.cfg.history <= history else None
 
 

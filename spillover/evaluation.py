@@ -166,10 +166,12 @@ def detector_throughput(scenarios: Iterable[tuple[list[bytes], list[dict]]], mod
     """Enriched posts per second through the detector alone (one core, no Kafka, no model).
 
     A replay packs days of event time into seconds, so the work done once per bucket closed
-    (each brand's platforms moved on every five minutes of event time, whether or not posts
-    came) counts here as if it were per post; live, it happens once per five minutes of wall
-    time. `volume` sends each post that many times under new ids: the same scenario at k times
-    its traffic, so the per-bucket work is shared by k times the posts, as on a busy brand.
+    counts here as if it were per post: each brand's platforms moved on, and above all the
+    merge checks and spike tests of every grievance that got complaints in it (on sparse
+    traffic nearly every complaint is alone in its grievance's bucket). Live, a bucket closes
+    once per five minutes of wall time. `volume` sends each post that many times under new ids:
+    the same scenario at k times its traffic, so that work is shared by k times the posts, as
+    on a busy brand.
     """
     import time
 

@@ -32,7 +32,7 @@ def register(sub) -> None:
                    help="instead: enriched posts per second through the detector alone, on one core")
     p.add_argument("--volume", type=int, default=1, metavar="K",
                    help="with --throughput: send each post K times under new ids, a brand K times as busy "
-                        "(a replay packs days into seconds, so per-bucket work weighs on sparse traffic)")
+                        "(a replay packs days into seconds, so the tests run once per bucket weigh on sparse traffic)")
     p.set_defaults(run=run)
 
 

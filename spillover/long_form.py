@@ -7,9 +7,8 @@ post's sentiment is that of its most negative sentence when that one is more neg
 whole post. The embedding stays the whole post's: it says what the post is about, and
 the detector groups posts by it (one sentence's embedding, tried, grouped blogs worse).
 
-On the scenario suite, a quarter of the planted blog posts of seeds 1-10 read as neutral as a
-whole, an eighth this way; on seeds 1-40 the incident path comes out right more often, with no
-change in recall or decoys (BENCHMARKS.md, History, 2026-11-26).
+On the scenario suite (`spillover evaluate`, seeds 1-40) the incident path comes out right
+more often this way, with no change in recall or decoys (BENCHMARKS.md, History, 2026-11-26).
 """
 from __future__ import annotations
 

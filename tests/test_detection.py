@@ -178,6 +178,21 @@ def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     assert len({e.incident_id for e in events}) == 1
 
 
+def test_a_storm_taken_up_again_counts_each_complaint_once():
+    charged = "acme charged me twice and support ignores me"
+    locked = "locked out of the acme app, login loop with error code 5"
+    storm = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 60, 3, text=charged)
+             + burst("facebook", 33.2, 30, 2, text=locked, tag="l") + burst("twitter", 35.1, 60, 3, text=locked, tag="m"))
+    # Resolved, then taken up again on the blogs; the second grievance is loud on twitter again.
+    again = burst("blog", 50, 12, 3, text=charged, tag="g") + burst("twitter", 51, 60, 3, text=locked, tag="m2")
+    events, _ = run(by_time(background() + storm + again))
+    assert len({e.incident_id for e in events}) == 1 and "escalated" in [e.status for e in events]
+    counts = [{p.platform: p.negative_posts for p in e.platforms} for e in events]
+    # No facebook complaint came after the storm's 60, and twitter had 180 in all.
+    assert max(c["facebook"] for c in counts) == 60, counts
+    assert max(c["twitter"] for c in counts) <= 180, counts
+
+
 def test_a_storm_loud_again_after_it_was_resolved_is_a_new_incident_that_names_the_old_one():
     first = burst("facebook", 30, 30, 2) + burst("twitter", 32, 60, 3)
     again = burst("facebook", 48, 30, 2, tag="f2") + burst("twitter", 50, 60, 3, tag="t2")

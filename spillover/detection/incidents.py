@@ -107,8 +107,11 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
                            for p, s in spikes.items())
         if new_platform and _same_grievance(state, [gid], inc, cfg):
             state["incidents"][iid] = state["resolved"].pop(iid)
-            inc["members"] = [m for m in inc["members"] if m in state["grievances"] and m != gid]
-            _join(state, inc, [gid])
+            # Its grievances are its own again, but for those another incident took meanwhile.
+            kept = [m for m in inc["members"] if m in state["grievances"] and m != gid
+                    and state["grievances"][m]["incident"] is None]
+            inc["members"] = []
+            _join(state, inc, kept + [gid])
             return True
     return False
 
@@ -140,8 +143,8 @@ def _same_grievance(state: dict[str, Any], gids: list[int], inc: dict[str, Any],
 def _join(state: dict[str, Any], inc: dict[str, Any], gids: list[int]) -> None:
     for gid in gids:
         state["grievances"][gid]["incident"] = inc["id"]
-        inc["members"].append(gid)
-    inc["members"].sort()
+    # A set: a grievance counted twice would count its complaints twice.
+    inc["members"] = sorted(set(inc["members"]) | set(gids))
 
 
 def _active(g: dict[str, Any], b: int, cfg: DetectorConfig) -> bool:

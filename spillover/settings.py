@@ -106,6 +106,10 @@ class DetectionSettings:
     # likeness, as does one loud on two platforms that took off on one of the incident's within
     # the longest scan window of it: one storm is told in many ways at once.
     storm_likeness: float = 0.0
+    # A grievance that took off on a platform an open incident is not loud on, within the
+    # longest scan window of its first onset, joins it at this likeness: often the storm's own
+    # first leg, too weak to open anything alone and told in other words.
+    beside_similarity: float = 0.35
     # A grievance's spike on a platform stays on record this long, so a slow storm reaching
     # another platform a day later is still one incident.
     link_hours: float = 24.0

@@ -140,6 +140,22 @@ def test_one_storm_told_two_ways_on_different_platforms_is_one_incident():
     assert events[0].path == ["facebook", "twitter"] and events[-1].path == ["facebook", "blog", "twitter"]
 
 
+@pytest.mark.parametrize("blog_text, joins", [
+    ("acme billed my card twice and nobody answers", True),   # the same storm, other words
+    ("locked out of the acme app, login loop with error code 5", False),  # another problem
+])
+def test_a_first_leg_told_in_other_words_heads_the_path(blog_text, joins):
+    # The blogs begin it, loud enough to spike there, but too few and too differently put to
+    # open anything or to be pooled with what twitter and facebook say an hour later.
+    charged = "acme charged me twice and support ignores me"
+    storm = (burst("blog", 32, 6, 2, text=blog_text, tag="g") + burst("twitter", 33.5, 60, 3, text=charged)
+             + burst("facebook", 34, 30, 2, text=charged, tag="f"))
+    events, _ = run(by_time(background() + storm))
+    expected = ["blog", "twitter", "facebook"] if joins else ["twitter", "facebook"]
+    assert events[0].status == "opened" and events[0].path == expected, incident_statuses(events)
+    assert len({e.incident_id for e in events}) == 1
+
+
 def test_a_storm_reaching_a_platform_with_less_than_a_day_of_history_still_opens():
     # The brand's facebook page only came into view at 17:00 on the first day.
     posts = [p for p in background() if p.post.platform != "facebook" or p.event_time >= T0 + 17 * HOUR]

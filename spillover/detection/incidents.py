@@ -46,6 +46,8 @@ def decide(state: dict[str, Any], brand: str, b: int, spiked: list[int], cfg: De
     events = []
     for iid in sorted(state["incidents"]):
         inc = state["incidents"][iid]
+        if spiked:  # candidates only change when a spike is recorded
+            _gather(state, inc, cfg)
         status = _progress(state, inc, b, spiked, cfg)
         if status:
             events.append(_event(state, inc, brand, status, b, cfg, playbook))
@@ -85,6 +87,28 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,
                                      "level_at_event": "", "follows": _recurrence_of(state, group, cfg)}
     _join(state, inc, group)
+
+
+def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> None:
+    """Take in free grievances that took off on a platform the incident is not loud on, within
+    the longest scan window of its first onset, and are at least `beside_similarity` alike.
+
+    A storm's first leg is often too weak to open anything alone, and told in other words than
+    the legs that do: its spike stands apart, and without it the path would start at the
+    second platform. Time and platform are evidence of their own here, so less likeness is
+    asked than for joining on a platform the incident is already loud on.
+    """
+    theirs = _spikes(state, inc["members"])
+    if not theirs:
+        return
+    start = min(s["onset"] for s in theirs.values())
+    window = cfg.longest * cfg.bucket_s
+    for gid, g in sorted(state["grievances"].items()):
+        if g["incident"] is not None or not g["spikes"]:
+            continue
+        beside = any(p not in theirs and abs(s["onset"] - start) <= window for p, s in g["spikes"].items())
+        if beside and grievances.likeness(state, [gid], inc["members"], cfg) >= cfg.beside_similarity:
+            _join(state, inc, [gid])
 
 
 def _took_off_with(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> list[bool]:

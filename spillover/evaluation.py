@@ -46,12 +46,16 @@ class Score:
     evidence_planted: int = 0
     planted_posts: int = 0
     planted_in_evidence: int = 0
+    # What went wrong, one dict per case (`spillover evaluate --details`): a planted incident
+    # missed, a decoy raised, a wrong path, a report that matches nothing, a duplicate.
+    cases: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, other: "Score") -> None:
         for name, value in vars(other).items():
             setattr(self, name, getattr(self, name) + value)
 
     def summary(self) -> dict[str, Any]:
+        """The figures (the cases are not figures: see `cases`)."""
         ratio = lambda a, b: round(a / b, 3) if b else None
         return {
             "recall": ratio(self.found, self.planted), "precision": ratio(self.true_reported, self.reported),
@@ -83,15 +87,22 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
     matches = {iid: _match(evs, truth) for iid, evs in incidents.items()}
     s.true_reported = sum(1 for m in matches.values() if m and m["kind"] == "incident")
     s.decoys_raised = len({m["id"] for m in matches.values() if m and m["kind"] != "incident"})
+    s.cases += [_case("false_alarm" if m is None else "decoy_raised", m, incidents[iid])
+                for iid, m in matches.items() if m is None or m["kind"] != "incident"]
     for p in planted:
         ids = set(p["post_ids"])
         s.planted_posts += len(ids)
-        mine = [evs for iid, evs in incidents.items() if matches[iid] is p]
+        mine = sorted((evs for iid, evs in incidents.items() if matches[iid] is p),
+                      key=lambda evs: to_epoch(evs[0].detected_at))
         if not mine:
+            s.cases.append(_case("missed", p))
             continue
         s.found += 1
         s.duplicates += len(mine) - 1
-        first = min(mine, key=lambda evs: to_epoch(evs[0].detected_at))
+        s.cases += [_case("duplicate", p, evs) for evs in mine[1:]]
+        first = mine[0]
+        if first[-1].path[:2] != p["path"][:2]:
+            s.cases.append(_case("path_wrong", p, first))
         detected = to_epoch(first[0].detected_at)
         second = p["path"][1]
         s.delays_min.append((detected - to_epoch(p["onsets"][second])) / 60)
@@ -108,6 +119,19 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         s.evidence_planted += len(evidence & ids)
         s.planted_in_evidence += len(evidence & ids)
     return s
+
+
+def _case(kind: str, planted: dict[str, Any] | None, events: list[IncidentEvent] | None = None) -> dict[str, Any]:
+    """One thing that went wrong, with what was planted and what was reported."""
+    case: dict[str, Any] = {"case": kind}
+    if planted is not None:
+        case.update(planted=planted["id"], brand=planted["brand"], planted_path=planted["path"],
+                    planted_onsets=planted["onsets"])
+    if events:
+        last = events[-1]
+        case.update(incident_id=last.incident_id, brand=last.brand, detected_at=events[0].detected_at,
+                    reported_path=last.path, first_seen={a.platform: a.first_seen for a in last.platforms})
+    return case
 
 
 def _path_by_first_posts(planted: dict[str, Any]) -> list[str]:
@@ -152,11 +176,14 @@ def evaluate(scenarios: Iterable[tuple[list[bytes], list[dict]]], model, detecto
     from .replay import run_replay
 
     cached, totals = CachedModel(model), {name: Score() for name in detectors}
-    for lines, truth in scenarios:
+    for n, (lines, truth) in enumerate(scenarios):
         for name, make in detectors.items():
             events: list[IncidentEvent] = []
             run_replay(lines, cached, make(), watchlist, events.append)
-            totals[name].add(score(truth, events))
+            scored = score(truth, events)
+            for case in scored.cases:
+                case["scenario"] = n  # its position among the scenarios
+            totals[name].add(scored)
         on_progress(1)
     return totals
 

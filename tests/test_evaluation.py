@@ -53,6 +53,27 @@ def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():
     assert score([older], events).summary()["median_reaction_min"] is None
 
 
+def test_each_case_that_went_wrong_is_listed_with_what_was_planted_and_reported():
+    from spillover.cli.evaluate_cmd import describe
+
+    events = [event("i2", "opened", "2026-03-04T10:00:00Z", ["reddit", "facebook"], ["reddit:1", "reddit:2", "reddit:3"]),
+              event("i3", "opened", "2026-03-03T13:00:00Z", ["twitter", "facebook"],
+                    ["twitter:1", "twitter:2", "facebook:9"]),
+              event("i4", "opened", "2026-03-03T14:00:00Z", ["twitter", "facebook"], ["twitter:5", "twitter:6", "twitter:7"]),
+              event("i5", "opened", "2026-03-05T08:00:00Z", ["blog", "reddit"], ["blog:x", "reddit:y"])]
+    cases = {(c["case"], c.get("planted"), c.get("incident_id")) for c in score([PLANTED, DECOY], events).cases}
+    assert cases == {("decoy_raised", "d1", "i2"), ("path_wrong", "p1", "i3"), ("duplicate", "p1", "i4"),
+                     ("false_alarm", None, "i5")}
+    (missed,) = score([PLANTED], []).cases
+    assert missed["case"] == "missed" and missed["planted_path"] == ["facebook", "twitter"]
+    line = describe(dict(next(c for c in score([PLANTED, DECOY], events).cases if c["case"] == "path_wrong"), seed=7))
+    assert "seed 7" in line and "planted facebook 03-03 09:00 -> twitter 03-03 11:00" in line
+    assert "reported twitter 03-03 13:00 -> facebook 03-03 13:00" in line and "(i3)" in line
+    # A found incident with its path right is not a case.
+    right = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"], ["facebook:1", "facebook:2", "twitter:3"])]
+    assert score([PLANTED], right).cases == []
+
+
 def test_evidence_about_another_brand_or_too_thin_does_not_match():
     other = [event("i4", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
                    ["facebook:1", "facebook:2", "twitter:3"], brand="Other")]
@@ -116,3 +137,19 @@ def test_throughput_at_k_times_the_volume_sends_every_post_k_times(model):
     for post in posts:
         d.observe(states, post, skipped.append)
     assert skipped == []  # every copy counted, none dropped as a repeat
+
+
+@pytest.mark.model
+def test_evaluate_prints_json_figures_and_the_cases_of_each_seed(model, capsys):
+    from spillover.cli.main import main
+
+    assert main(["evaluate", "--seeds", "3", "--json", "--details"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["seeds"] == [3] and set(out["results"]) == {"spillover", "hourly baseline"}
+    ours, baseline = out["results"]["spillover"], out["results"]["hourly baseline"]
+    assert ours["planted"] == baseline["planted"] > 0 and ours["recall"] >= baseline["recall"]
+    # Every incident missed or found with a wrong path is listed, under its seed.
+    assert all(case["seed"] == 3 and case["case"] in {"missed", "decoy_raised", "path_wrong", "false_alarm",
+                                                       "duplicate"} for case in out["cases"])
+    wrong = sum(1 for c in out["cases"] if c["case"] in ("missed", "path_wrong"))
+    assert wrong == ours["planted"] - round(ours["path_right"] * ours["found"])

@@ -27,6 +27,9 @@ def register(sub) -> None:
     p.add_argument("--days", type=float, default=4.0,
                    help="days per scenario (default and least: 4, a day of warm-up and room for every plan)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    p.add_argument("--details", action="store_true",
+                   help="also list what went wrong for the detector, case by case: incidents missed, decoys "
+                        "raised, wrong paths, reports that match nothing, duplicates")
     p.add_argument("--model", help="model name (default: the shipped model)")
     p.add_argument("--throughput", action="store_true",
                    help="instead: enriched posts per second through the detector alone, on one core")
@@ -77,8 +80,10 @@ def run(args) -> int:
     with tqdm(total=len(seeds), desc="evaluate", unit="scenario", file=sys.stderr, disable=args.json) as bar:
         scores = evaluate(scenarios, model, detectors, watchlist, bar.update)
     results = {name: s.summary() for name, s in scores.items()}
+    cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
     if args.json:
-        print(json.dumps({"seeds": seeds, "days": args.days, "results": results}))
+        print(json.dumps({"seeds": seeds, "days": args.days, "results": results,
+                          **({"cases": cases} if args.details else {})}))
         return 0
     print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
@@ -88,7 +93,26 @@ def run(args) -> int:
         print(f"{name:16}{cells}")
     print("delays in minutes of event time after the second platform's take-off; reaction: after "
           "its third planted post was written (before that, no detector can tell it from chance)")
+    if args.details:
+        print(f"\nspillover, case by case ({len(cases)}):" if cases else "\nspillover: nothing went wrong")
+        for case in cases:
+            print(describe(case))
     return 0
+
+
+def describe(case: dict) -> str:
+    """One line per case: what was planted, against what was reported (times in UTC)."""
+    head = f"  seed {case['seed']:<4} {case['case'].replace('_', ' '):<13}"
+    planted = (f"{case['planted']}: planted {_legs(case['planted_path'], case['planted_onsets'])}"
+               if "planted" in case else f"{case['brand']}: matches nothing planted")
+    if "incident_id" not in case:
+        return f"{head}{planted}"
+    reported = _legs(case["reported_path"], case["first_seen"])
+    return f"{head}{planted}; reported {reported}, first event {case['detected_at']} ({case['incident_id']})"
+
+
+def _legs(path: list[str], times: dict[str, str]) -> str:
+    return " -> ".join(f"{p} {times[p][5:16].replace('T', ' ')}" if p in times else p for p in path)
 
 
 def _fmt(value) -> str:

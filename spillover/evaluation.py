@@ -102,7 +102,8 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         s.cases += [_case("duplicate", p, evs) for evs in mine[1:]]
         first = mine[0]
         if first[-1].path[:2] != p["path"][:2]:
-            s.cases.append(_case("path_wrong", p, first))
+            by_posts = first[-1].path[:2] == _path_by_first_posts(p)[:2]
+            s.cases.append(dict(_case("path_wrong", p, first), right_by_first_posts=by_posts))
         detected = to_epoch(first[0].detected_at)
         second = p["path"][1]
         s.delays_min.append((detected - to_epoch(p["onsets"][second])) / 60)

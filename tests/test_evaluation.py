@@ -68,7 +68,11 @@ def test_each_case_that_went_wrong_is_listed_with_what_was_planted_and_reported(
     assert missed["case"] == "missed" and missed["planted_path"] == ["facebook", "twitter"]
     line = describe(dict(next(c for c in score([PLANTED, DECOY], events).cases if c["case"] == "path_wrong"), seed=7))
     assert "seed 7" in line and "planted facebook 03-03 09:00 -> twitter 03-03 11:00" in line
-    assert "reported twitter 03-03 13:00 -> facebook 03-03 13:00" in line and "(i3)" in line
+    assert "reported twitter 03-03 13:00 -> facebook 03-03 13:00, first" in line and "(i3)" in line
+    # Wrong by the planted starts, but twitter's first post came first: the line says so.
+    early_tweets = dict(PLANTED, first_posts={"facebook": "2026-03-03T11:40:00Z", "twitter": "2026-03-03T11:05:00Z"})
+    (case,) = [c for c in score([early_tweets], events).cases if c["case"] == "path_wrong"]
+    assert case["right_by_first_posts"] and "(right by the first planted posts)" in describe(dict(case, seed=7))
     # A found incident with its path right is not a case.
     right = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"], ["facebook:1", "facebook:2", "twitter:3"])]
     assert score([PLANTED], right).cases == []

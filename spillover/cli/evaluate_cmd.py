@@ -108,7 +108,8 @@ def describe(case: dict) -> str:
     if "incident_id" not in case:
         return f"{head}{planted}"
     reported = _legs(case["reported_path"], case["first_seen"])
-    return f"{head}{planted}; reported {reported}, first event {case['detected_at']} ({case['incident_id']})"
+    note = " (right by the first planted posts)" if case.get("right_by_first_posts") else ""
+    return f"{head}{planted}; reported {reported}{note}, first event {case['detected_at']} ({case['incident_id']})"
 
 
 def _legs(path: list[str], times: dict[str, str]) -> str:

@@ -101,18 +101,19 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         s.duplicates += len(mine) - 1
         s.cases += [_case("duplicate", p, evs) for evs in mine[1:]]
         first = mine[0]
-        if first[-1].path[:2] != p["path"][:2]:
-            by_posts = first[-1].path[:2] == _path_by_first_posts(p)[:2]
-            s.cases.append(dict(_case("path_wrong", p, first), right_by_first_posts=by_posts))
+        # The path as last reported: blog posts found hours late can still move a platform forward.
+        reported = first[-1].path[:2]
+        right, right_by_posts = reported == p["path"][:2], reported == _path_by_first_posts(p)[:2]
+        if not right:
+            s.cases.append(dict(_case("path_wrong", p, first), right_by_first_posts=right_by_posts))
         detected = to_epoch(first[0].detected_at)
         second = p["path"][1]
         s.delays_min.append((detected - to_epoch(p["onsets"][second])) / 60)
         if second in p.get("evident", {}):  # truth files written before it lack it
             s.reactions_min.append((detected - to_epoch(p["evident"][second])) / 60)
-        # The path as last reported: blog posts found hours late can still move a platform forward.
-        s.paths_right += first[-1].path[:2] == p["path"][:2]
+        s.paths_right += right
         s.paths_right_at_open += first[0].path[:2] == p["path"][:2]
-        s.paths_right_by_first_posts += first[-1].path[:2] == _path_by_first_posts(p)[:2]
+        s.paths_right_by_first_posts += right_by_posts
         s.onset_errors_min += [abs(to_epoch(a.first_seen) - to_epoch(p["onsets"][a.platform])) / 60
                                for a in first[-1].platforms if a.platform in p["onsets"]]
         evidence = {e for evs in mine for ev in evs for e in ev.evidence}

@@ -182,6 +182,27 @@ def _apply(settings: Settings, section: str, name: str, value: Any, where: str) 
     return settings.replace(section, **{name: _coerce(value, getattr(current, name), where)})
 
 
+# Detection settings a brand cannot have its own value of: the worker applies them to a post
+# before its brand's detector sees it.
+WORKER_WIDE_DETECTION = frozenset({"max_future_minutes"})
+
+
+def tuned_detection(base: DetectionSettings, changes: Mapping[str, Any], where: str) -> DetectionSettings:
+    """`base` with one brand's own values (the watchlist's `detection:`), checked and typed like
+    a config file's. Unknown or worker-wide names are refused, so a typo fails at start-up
+    instead of leaving the brand on the defaults."""
+    if not isinstance(changes, Mapping):
+        raise ValueError(f"{where}: expected a mapping of detection settings")
+    known = {f.name for f in dataclasses.fields(DetectionSettings)} - WORKER_WIDE_DETECTION
+    typed = {}
+    for name, value in changes.items():
+        if name not in known:
+            hint = " (it applies to every brand: set it in the config)" if name in WORKER_WIDE_DETECTION else ""
+            raise ValueError(f"{where}: unknown per-brand setting detection.{name}{hint}")
+        typed[name] = _coerce(value, getattr(base, name), f"{where}.{name}")
+    return dataclasses.replace(base, **typed)
+
+
 def _from_file(settings: Settings, path: Path) -> Settings:
     data = yaml.safe_load(path.read_text()) or {}
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@
         playbook: {team: comms-oncall, runbook: https://wiki.example/crisis/northwind}
         facebook: {pages: ["1234567890"]}        # connector targets, per platform
         twitter: {queries: ["northwind air -is:retweet"]}
+        detection: {min_negative: 6, min_ratio: 4}  # this brand's own detection settings
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from .settings import DetectionSettings, tuned_detection
+
 
 @dataclass(frozen=True)
 class Brand:
@@ -24,6 +27,8 @@ class Brand:
     aliases: tuple[str, ...] = ()
     playbook: dict[str, Any] = field(default_factory=dict)
     targets: dict[str, Any] = field(default_factory=dict)
+    # Detection settings of this brand's own (a very busy or very quiet brand), checked at load.
+    detection: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,10 +48,17 @@ class Watchlist:
         for entry in entries:
             if not isinstance(entry, dict) or not entry.get("name"):
                 raise ValueError(f"{path}: every brand needs a name")
-            extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook")}
+            extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
+            detection = entry.get("detection") or {}
+            tuned_detection(DetectionSettings(), detection, f"{path}: brand {entry['name']!r}: detection")
             brands.append(Brand(entry["name"], tuple(entry.get("aliases") or ()),
-                                dict(entry.get("playbook") or {}), extra))
+                                dict(entry.get("playbook") or {}), extra, dict(detection)))
         return cls(tuple(brands))
+
+    @property
+    def detection(self) -> dict[str, dict[str, Any]]:
+        """Each brand's own detection settings, for the brands that have any."""
+        return {b.name: b.detection for b in self.brands if b.detection}
 
     @property
     def playbooks(self) -> dict[str, dict[str, Any]]:

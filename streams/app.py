@@ -78,7 +78,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     # BatchedStates undoes (state.revive).
     table.value_serializer = DetectorStateCodec()
     watchlist = Watchlist.load(settings.app.watchlist)
-    detector = Detector(settings.detection, watchlist.playbooks)
+    detector = Detector.for_watchlist(settings.detection, watchlist)
     # One thread: the model already uses every core, and order must be kept.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillover-model")
     enrich_gaps, detect_gaps = (GapFiller(k.broker, partial(_gap_found, metrics)) for _ in range(2))

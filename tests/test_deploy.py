@@ -1,4 +1,5 @@
-"""The shipped dashboards and alerts must refer to metrics the workers really export."""
+"""The shipped manifests: dashboards and alerts refer to metrics the workers really export, and
+the config they mount is one the worker accepts."""
 import json
 import re
 from pathlib import Path
@@ -7,6 +8,7 @@ import yaml
 
 from spillover.agents.metrics import ConnectorMetrics
 from spillover.metrics import PipelineMetrics
+from spillover.watchlist import Watchlist
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 METRIC = re.compile(r"\bspillover_[a-z_]+")
@@ -53,3 +55,9 @@ def test_the_worker_pod_has_a_writable_data_dir():
     volume = next(v for v in pod["volumes"] if v["name"] == mounts[data_dir])
     assert "emptyDir" in volume or "persistentVolumeClaim" in volume
     assert not next((m for m in pod["containers"][0]["volumeMounts"] if m["mountPath"] == data_dir)).get("readOnly")
+
+
+def test_the_shipped_watchlist_is_one_the_worker_accepts():
+    config = yaml.safe_load((DEPLOY / "kubernetes" / "configmap.yaml").read_text())
+    watchlist = Watchlist.from_dict(yaml.safe_load(config["data"]["watchlist.yaml"]))
+    assert watchlist.brands and watchlist.resolve("so @NorthwindAir lost my bag") == "Northwind Air"

@@ -1,10 +1,12 @@
 import random
+import re
 
 import pytest
 
 from spillover.detection import Detector
 from spillover.detection.significance import poisson_sf
 from spillover.settings import DetectionSettings
+from spillover.watchlist import Watchlist
 
 from helpers import HOUR, T0, background, burst, by_time, post
 
@@ -481,3 +483,39 @@ def test_a_burst_begins_with_its_first_complaint_not_with_its_last_alone():
     # A stray complaint hours before a burst of several still stays out of it.
     burst_rows = {k: row(k) for k in range(1010, 1016)}
     assert onset({950: row(950), **burst_rows}, 1016, 0.0002, cfg)[1] == 1010
+
+
+def test_a_brand_with_its_own_settings_is_judged_by_them_and_the_others_are_not(tmp_path):
+    def storm(brand, seed):
+        return (background(brand, seed=seed) + burst("facebook", 33, 30, 2, brand=brand, tag=brand)
+                + burst("twitter", 35, 60, 3, brand=brand, tag=brand))
+    posts = by_time(storm("Acme", 1) + storm("Bigco", 2))
+    path = tmp_path / "w.yaml"
+    # A very busy brand: a hundred complaints before a platform counts as loud.
+    path.write_text("brands:\n- name: Acme\n- name: Bigco\n  detection: {min_negative: '100', min_negative_spread: 100}\n")
+    detector, states, events = Detector.for_watchlist(SETTINGS, Watchlist.load(path)), {}, []
+    for p in posts:
+        events.extend(detector.observe(states, p))
+    assert {e.brand for e in events} == {"Acme"}
+    # The same posts with the defaults for everyone: both brands' storms are incidents.
+    events, _ = run(posts)
+    assert {e.brand for e in events if e.status == "opened"} == {"Acme", "Bigco"}
+
+
+@pytest.mark.parametrize("detection, complaint", [
+    ("{min_negtive: 5}", "unknown per-brand setting detection.min_negtive"),
+    ("{max_future_minutes: 5}", "applies to every brand"),
+    ("{alpha: lots}", "'lots' is not a valid float"),
+    ("[5]", "expected a mapping"),
+])
+def test_a_brand_setting_that_cannot_apply_is_refused_when_the_watchlist_loads(tmp_path, detection, complaint):
+    path = tmp_path / "w.yaml"
+    path.write_text(f"brands:\n- name: Bigco\n  detection: {detection}\n")
+    with pytest.raises(ValueError, match=re.escape(complaint)) as caught:
+        Watchlist.load(path)
+    assert "Bigco" in str(caught.value)
+
+
+def test_brand_settings_that_contradict_each_other_are_refused_naming_the_brand():
+    with pytest.raises(ValueError, match="brand 'Bigco'.*min_window_minutes"):
+        Detector(SETTINGS, tuning={"Bigco": {"min_window_minutes": 300}})

@@ -45,7 +45,7 @@ class Run:
         watchlist = Watchlist.load(SAMPLE_WATCHLIST)
         self.expected: list[IncidentEvent] = []
         max_future_s = self.settings.detection.max_future_minutes * 60
-        run_replay(self.lines, model, Detector(self.settings.detection, watchlist.playbooks), watchlist,
+        run_replay(self.lines, model, Detector.for_watchlist(self.settings.detection, watchlist), watchlist,
                    self.expected.append, max_future_s=max_future_s)
         accepted = (parse(None, line, watchlist, max_future_s) for line in self.lines)
         self.accepted = {(p.id, bool(p.deleted)) for p in accepted if not isinstance(p, Rejection)}

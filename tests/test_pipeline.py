@@ -48,7 +48,7 @@ def test_stream_and_replay_report_the_same_incidents(sample_run, model):
     settings, lines, result = sample_run
     watchlist = Watchlist.load(SAMPLE_WATCHLIST)
     replayed = []
-    run_replay(lines, model, Detector(settings.detection, watchlist.playbooks), watchlist, replayed.append,
+    run_replay(lines, model, Detector.for_watchlist(settings.detection, watchlist), watchlist, replayed.append,
                max_future_s=settings.detection.max_future_minutes * 60)
     assert replayed and canonical(result.incidents) == canonical(replayed)
 

@@ -68,7 +68,7 @@ def run(args) -> int:
     seeds = parse_seeds(args.seeds)
     watchlist = Watchlist.from_dict(watchlist_yaml())
     model = SentimentModel.load(settings.model)
-    detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks),
+    detectors = {"spillover": lambda: Detector.for_watchlist(settings.detection, watchlist),
                  "hourly baseline": HourlyBaseline}
     scenarios = (suite_scenario(seed, args.days) for seed in seeds)
     if args.throughput:

@@ -38,7 +38,7 @@ def run(args) -> int:
         lines = sort_by_event_time(lines)
     watchlist = Watchlist.load(settings.app.watchlist)
     model = SentimentModel.load(settings.model)
-    detector = Detector(settings.detection, watchlist.playbooks)
+    detector = Detector.for_watchlist(settings.detection, watchlist)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     dlq = open(args.dlq, "w", encoding="utf-8") if args.dlq else None
     bar = tqdm(total=len(lines), unit="post", desc="replay", file=sys.stderr, disable=args.quiet)

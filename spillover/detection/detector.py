@@ -10,10 +10,10 @@ in the path.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, MutableMapping
 
 from ..records import EnrichedPost, IncidentEvent
-from ..settings import DetectionSettings
+from ..settings import DetectionSettings, tuned_detection
 from . import grievances, seen, spikes, traffic
 from .config import DetectorConfig
 from .incidents import decide, expire_spikes
@@ -22,21 +22,49 @@ from .terms import post_terms
 from .traffic import bucket_of
 from .vectors import centred, post_vector
 
+if TYPE_CHECKING:
+    from ..watchlist import Watchlist
+
 TOO_LATE, REPEATED = "too_late", "repeated"  # why a post was not counted
 
 
 class Detector:
-    """Stateless itself: every call takes the brand's state dict and mutates it in place."""
+    """Stateless itself: every call takes the brand's state dict and mutates it in place.
 
-    def __init__(self, settings: DetectionSettings, playbooks: Mapping[str, dict] | None = None):
+    `tuning` gives brands their own settings ({brand: {setting: value}}, the watchlist's
+    `detection:`); a brand's posts then go to a detector of its own settings."""
+
+    def __init__(self, settings: DetectionSettings, playbooks: Mapping[str, dict] | None = None,
+                 tuning: Mapping[str, Mapping[str, Any]] | None = None):
         self.cfg = DetectorConfig.from_settings(settings)
         self._playbooks = dict(playbooks or {})
+        self._tuned = {brand: self._own(settings, brand, changes)
+                       for brand, changes in (tuning or {}).items() if changes}
+
+    def _own(self, settings: DetectionSettings, brand: str, changes: Mapping[str, Any]) -> "Detector":
+        where = f"brand {brand!r}: detection"
+        try:
+            return Detector(tuned_detection(settings, changes, where), self._playbooks)
+        except ValueError as exc:  # from the settings' own checks, which do not know the brand
+            if where in str(exc):
+                raise
+            raise ValueError(f"{where}: {exc}") from None
+
+    @classmethod
+    def for_watchlist(cls, settings: DetectionSettings, watchlist: "Watchlist") -> "Detector":
+        """The detector for a watchlist's brands: their playbooks and their own settings."""
+        return cls(settings, watchlist.playbooks, watchlist.detection)
 
     new_state = staticmethod(new_brand_state)
 
+    def for_brand(self, brand: str) -> "Detector":
+        """The detector that decides for this brand: one of its own settings, or this one."""
+        return self._tuned.get(brand, self)
+
     def too_late(self, state: dict[str, Any], post: EnrichedPost) -> bool:
         """Older than any window still kept: it cannot change a decision any more."""
-        return self._too_late(state, bucket_of(post.event_time, self.cfg))
+        own = self.for_brand(post.brand)
+        return own._too_late(state, bucket_of(post.event_time, own.cfg))
 
     def _too_late(self, state: dict[str, Any], b: int) -> bool:
         wm = state["watermark"]
@@ -48,6 +76,9 @@ class Detector:
         A probability threshold rather than the top label: complaints told flatly ("took two
         payments for one bill") often come out neutral by a small margin.
         """
+        own = self.for_brand(post.brand)
+        if own is not self:
+            return own.is_complaint(post)
         p = post.post
         if p.is_brand_reply or p.deleted:
             return False
@@ -67,6 +98,9 @@ class Detector:
 
         A post not counted is passed to `on_skip` with the reason: TOO_LATE, or REPEATED (the
         same post delivered again, see seen.py)."""
+        own = self.for_brand(post.brand)
+        if own is not self:
+            return own.process(state, post, on_skip)
         cfg, p = self.cfg, post.post
         key = seen.post_key(p.id, bool(p.deleted))
         ts = post.event_time

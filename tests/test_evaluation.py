@@ -157,3 +157,17 @@ def test_evaluate_prints_json_figures_and_the_cases_of_each_seed(model, capsys):
                                                        "duplicate"} for case in out["cases"])
     wrong = sum(1 for c in out["cases"] if c["case"] in ("missed", "path_wrong"))
     assert wrong == ours["planted"] - round(ours["path_right"] * ours["found"])
+
+
+def test_evaluate_tries_a_watchlists_brand_settings_on_the_scenarios_brands_of_that_name(tmp_path, capsys):
+    from spillover.cli.evaluate_cmd import brand_tuning
+    from spillover.scenarios.generator import watchlist_yaml
+    from spillover.watchlist import Watchlist
+
+    path = tmp_path / "w.yaml"
+    path.write_text("brands:\n- name: Helio Bank\n  detection: {min_negative: 6}\n"
+                    "- name: Acme\n  detection: {min_ratio: 5}\n- name: Fjord Mobile\n")
+    scenario_brands = {b.name for b in Watchlist.from_dict(watchlist_yaml()).brands}
+    assert brand_tuning(str(path), scenario_brands) == {"Helio Bank": {"min_negative": 6}}
+    assert "no brand 'Acme'" in capsys.readouterr().err
+    assert brand_tuning("", scenario_brands) == {}

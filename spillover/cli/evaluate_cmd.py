@@ -21,7 +21,9 @@ def register(sub) -> None:
                        description="Generates one scenario per seed (incidents, decoys, rhythm, late posts), "
                                    "runs the shipped model, the detector and a plain hourly baseline, and "
                                    "prints recall, precision, decoys raised, detection delay (minutes of event "
-                                   "time after the second platform's take-off, and after its third planted post), path and evidence quality.")
+                                   "time after the second platform's take-off, and after its third planted post), path and evidence quality. "
+                                   "The scenarios' brands are Northwind Air, Fjord Mobile, Kettle & Crumb and Helio "
+                                   "Bank; a --watchlist's per-brand `detection:` settings apply to those of the same name.")
     add_common(p, broker=False)
     p.add_argument("--seeds", default="1-10", help="seeds, e.g. 1-10 or 3,5,8 (default 1-10: the regression suite)")
     p.add_argument("--days", type=float, default=4.0,
@@ -37,6 +39,18 @@ def register(sub) -> None:
                    help="with --throughput: send each post K times under new ids, a brand K times as busy "
                         "(a replay packs days into seconds, so the tests run once per bucket weigh on sparse traffic)")
     p.set_defaults(run=run)
+
+
+def brand_tuning(path: str, scenario_brands: set[str]) -> dict[str, dict]:
+    """The per-brand detection settings of the watchlist at `path` (none without one) for the
+    scenarios' brands; those of other brands cannot be tried here and are named on stderr."""
+    from ..watchlist import Watchlist
+
+    tuning = Watchlist.load(path).detection if path else {}
+    for brand in sorted(set(tuning) - scenario_brands):
+        print(f"spillover evaluate: the scenarios have no brand {brand!r}; its detection settings are not tried",
+              file=sys.stderr)
+    return {brand: changes for brand, changes in tuning.items() if brand in scenario_brands}
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -67,8 +81,9 @@ def run(args) -> int:
     setup_logging(settings.app.log_level if args.log_level else "warning")
     seeds = parse_seeds(args.seeds)
     watchlist = Watchlist.from_dict(watchlist_yaml())
+    tuning = brand_tuning(settings.app.watchlist, {b.name for b in watchlist.brands})
     model = SentimentModel.load(settings.model)
-    detectors = {"spillover": lambda: Detector.for_watchlist(settings.detection, watchlist),
+    detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
     scenarios = (suite_scenario(seed, args.days) for seed in seeds)
     if args.throughput:

@@ -22,17 +22,21 @@ def post(pid: str, platform: str, ts: float, label: str = "negative", brand: str
 
 
 def background(brand: str = "Acme", days: float = 3, seed: int = 1,
-               rates=(("twitter", 12.0), ("facebook", 4.0), ("blog", 0.3))) -> list[EnrichedPost]:
-    """Ordinary traffic with a daily rhythm: 20% negative, the rest neutral or positive."""
+               rates=(("twitter", 12.0), ("facebook", 4.0), ("blog", 0.3)), weekend: float = 1.0,
+               complaints: tuple[str, ...] = ("acme app is slow",)) -> list[EnrichedPost]:
+    """Ordinary traffic with a daily rhythm (and `weekend` times as much on Saturdays and
+    Sundays; T0 is a Monday): 20% negative (each one of `complaints`), the rest neutral or
+    positive."""
     rng, posts, n = random.Random(seed), [], 0
     for platform, per_hour in rates:
         for hour in range(int(days * 24)):
-            rhythm = 0.3 + 1.4 * (7 <= hour % 24 <= 22)
+            rhythm = (0.3 + 1.4 * (7 <= hour % 24 <= 22)) * (weekend if hour // 24 % 7 >= 5 else 1.0)
             for _ in range(_poisson(rng, per_hour * rhythm)):
                 n += 1
                 label = rng.choices(["negative", "neutral", "positive"], [0.2, 0.45, 0.35])[0]
-                text = {"negative": "acme app is slow", "neutral": "acme opening hours?",
-                        "positive": "love acme"}[label]
+                text = {"negative": complaints[0], "neutral": "acme opening hours?", "positive": "love acme"}[label]
+                if label == "negative" and len(complaints) > 1:
+                    text = rng.choice(complaints)
                 posts.append(post(f"{platform}:bg{seed}-{n}", platform, T0 + (hour + rng.random()) * HOUR,
                                   label, brand, text))
     return sorted(posts, key=lambda p: (p.event_time, p.post.id))

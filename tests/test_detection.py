@@ -519,3 +519,35 @@ def test_a_brand_setting_that_cannot_apply_is_refused_when_the_watchlist_loads(t
 def test_brand_settings_that_contradict_each_other_are_refused_naming_the_brand():
     with pytest.raises(ValueError, match="brand 'Bigco'.*min_window_minutes"):
         Detector(SETTINGS, tuning={"Bigco": {"min_window_minutes": 300}})
+
+
+EVERYDAY = ("acme app is slow", "acme charged me twice", "acme support never answers", "acme delivery late again")
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_brand_quiet_at_weekends_raises_nothing_when_the_week_begins(seed):
+    # Three weeks of a brand nobody talks about at weekends. Measured against a quiet weekend
+    # (the last three days), a Monday looks nearly three times as loud as it is.
+    events, _ = run(background(days=21, seed=seed, weekend=0.05, complaints=EVERYDAY))
+    assert [(e.status, e.detected_at) for e in events] == []
+
+
+def test_a_storm_on_a_quiet_sunday_is_still_found():
+    storm = burst("facebook", 20 * 24 + 10, 12, 2) + burst("twitter", 20 * 24 + 11, 20, 2)
+    events, _ = run(by_time(background(days=21, weekend=0.2, complaints=EVERYDAY) + storm))
+    assert [(e.status, e.path) for e in events][:1] == [("opened", ["facebook", "twitter"])]
+    assert events[0].detected_at.startswith("2026-03-22")  # the third Sunday
+
+
+def test_a_state_saved_before_weekdays_were_learnt_decides_as_before():
+    # A rolling upgrade: states written by a version that kept no weekday profile go on.
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    detector, states, events = Detector(SETTINGS), {}, []
+    for i, p in enumerate(posts):
+        if i == len(posts) // 3:
+            for plat in states["Acme"]["platforms"].values():
+                plat.pop("week", None)
+                plat["hist"].pop("day_slots")
+        events.extend(detector.observe(states, p))
+    expected, _ = run(posts)
+    assert events and [e.to_json() for e in events] == [e.to_json() for e in expected]

@@ -1,11 +1,15 @@
 """All posts about a brand on one platform, in event-time buckets, and what is normal there.
 
 The detector tests grievances (grievances.py), but what "usual" means comes from here: the
-brand's complaint rate on the platform, its usual negative share, and its daily rhythm.
+brand's complaint rate on the platform, its usual negative share, and its rhythm. The hour of
+the day comes from the history itself; the day of the week needs weeks, which no window of
+recent history holds, so each platform also keeps how busy each weekday (UTC) usually is,
+learnt from the days as they leave the scan windows (its last four of each, kept for ever).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import median
 from typing import Any
 
 from .config import DetectorConfig
@@ -14,6 +18,7 @@ from .state import COUNTED, DELETED, FLAGGED, NEG, REACH, REPLIES, TOTAL, drop_b
 # Buckets of pseudo-evidence that an hour of the day is as busy as the average one.
 SHAPE_PRIOR_BUCKETS = 6.0
 DAY_S = 86400
+WEEKS = 4  # a weekday is as busy as the median of its last four
 
 
 def bucket_of(ts: float, cfg: DetectorConfig) -> int:
@@ -22,6 +27,11 @@ def bucket_of(ts: float, cfg: DetectorConfig) -> int:
 
 def hour_of(bucket: int, cfg: DetectorConfig) -> int:
     return int(bucket * cfg.bucket_s % DAY_S // 3600)
+
+
+def weekday_of(bucket: int, cfg: DetectorConfig) -> int:
+    """Monday 0 to Sunday 6, in UTC (the epoch's first day was a Thursday)."""
+    return int((bucket * cfg.bucket_s // DAY_S + 3) % 7)
 
 
 def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: int,
@@ -48,6 +58,9 @@ def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: i
         hist["total"] += 1
         hist["neg"] += negative
         hist["hours"][hour_of(b, cfg)] += 1
+        week = plat.get("week")
+        if week and b * cfg.bucket_s // DAY_S == week["day"]:
+            week["posts"] += 1
     return plat
 
 
@@ -88,19 +101,33 @@ class Usual:
     hours: tuple[int, ...]  # posts per hour of the day over the history
     slots: tuple[int, ...]  # buckets per hour of the day in the history
     mean: float             # posts per bucket
+    weekdays: tuple[float, ...] = ()  # how busy each weekday usually is (1: the average day); () unknown
+    day_slots: tuple[int, ...] = ()   # buckets per weekday in the history
 
     def shape(self, first: int, last: int, cfg: DetectorConfig) -> float:
-        """How busy buckets [first, last] usually are at their hours of the day, relative to the mean.
+        """How busy buckets [first, last] usually are at their hours of the day and on their
+        weekdays, relative to the history's mean.
 
         Each hour is shrunk towards the mean (SHAPE_PRIOR_BUCKETS of pseudo-evidence), so a
-        thin history does not make a quiet hour look empty.
+        thin history does not make a quiet hour look empty. The history holds only the last
+        few days: a Monday measured against a quiet weekend would look several times as loud.
         """
         if self.mean <= 0:
             return 1.0
         step = max(1, int(cfg.per_hour) // 2)
+        buckets = range(first, last + 1, step)
         rates = [(self.hours[h] + SHAPE_PRIOR_BUCKETS * self.mean) / (self.slots[h] + SHAPE_PRIOR_BUCKETS)
-                 for h in (hour_of(b, cfg) for b in range(first, last + 1, step))]
-        return sum(rates) / len(rates) / self.mean
+                 for h in (hour_of(b, cfg) for b in buckets)]
+        return sum(rates) / len(rates) / self.mean * self._weekly(buckets, cfg)
+
+    def _weekly(self, buckets: range, cfg: DetectorConfig) -> float:
+        """The window's weekdays against the history's, as usually busy."""
+        spread = sum(self.day_slots)
+        if not self.weekdays or not spread:
+            return 1.0
+        window = sum(self.weekdays[weekday_of(b, cfg)] for b in buckets) / len(buckets)
+        history = sum(n * f for n, f in zip(self.day_slots, self.weekdays)) / spread
+        return window / history if history > 0 else 1.0
 
 
 def advance(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
@@ -119,12 +146,26 @@ def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
         share=neg / total if total >= 20 else cfg.min_negative_share / cfg.share_lift,
         span=span, hours=tuple(hist["hours"]), slots=tuple(hist["slots"]),
         mean=total / span if span else 0.0,
+        weekdays=tuple(plat["week"]["factors"]) if "week" in plat else (), day_slots=tuple(hist["day_slots"]),
     )
+
+
+def _weekday_factors(week: dict[str, Any]) -> list[float]:
+    """How busy each weekday usually is, the average day 1: none until every weekday was seen.
+    The median of its last WEEKS, so one odd day (a holiday) does not set the next month's
+    expectations once three are known."""
+    if not all(week["rates"]):
+        return []
+    usual = [median(r) for r in week["rates"]]
+    mean = sum(usual) / 7
+    return [u / mean for u in usual] if mean > 0 else []
 
 
 def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, Any]:
     """Running sums over [b - history, b - longest], moved forward one bucket at a time."""
     hist = plat.get("hist")
+    if hist is not None and "day_slots" not in hist:
+        hist = None  # stored by a version without weekdays: rebuilt once
     if hist is not None and hist["b"] == b:
         return hist
     if hist is not None and hist["b"] + 1 == b:
@@ -137,7 +178,7 @@ def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, 
 
 
 def _empty(b: int) -> dict[str, Any]:
-    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "slots": [0] * 24}
+    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "slots": [0] * 24, "day_slots": [0] * 7}
 
 
 def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
@@ -150,11 +191,39 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
         return
     hour = hour_of(bucket, cfg)
     hist["slots"][hour] += 1
+    hist["day_slots"][weekday_of(bucket, cfg)] += 1
     if row is not None:
         row[COUNTED] = 1
         hist["total"] += row[TOTAL]
         hist["neg"] += row[NEG]
         hist["hours"][hour] += row[TOTAL]
+    _count_day(plat, bucket, row[TOTAL] if row is not None else 0, cfg)
+
+
+def _count_day(plat: dict, bucket: int, posts: int, cfg: DetectorConfig) -> None:
+    """Add a bucket entering the history to its day's count; a new day closes the last one."""
+    day = bucket * cfg.bucket_s // DAY_S
+    week = plat.get("week")
+    if week is None:
+        week = plat["week"] = {"day": day, "posts": 0, "slots": 0, "rates": [[] for _ in range(7)], "factors": []}
+    if day < week["day"]:
+        return  # a day already counted: the history is being rebuilt
+    if day > week["day"]:
+        _close_day(week, cfg)
+        week.update(day=day, posts=0, slots=0)
+    week["posts"] += posts
+    week["slots"] += 1
+
+
+def _close_day(week: dict, cfg: DetectorConfig) -> None:
+    """Add a finished day's posts per bucket to its weekday's: not a day mostly unseen (a
+    platform's first, a long silence) or mostly a spike's (crisis is not normal)."""
+    if week["slots"] < DAY_S / cfg.bucket_s / 2:
+        return
+    rates = week["rates"][int((week["day"] + 3) % 7)]
+    rates.append(week["posts"] / week["slots"])
+    del rates[:-WEEKS]
+    week["factors"] = _weekday_factors(week)
 
 
 def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
@@ -163,12 +232,14 @@ def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
     row = plat["buckets"].get(bucket)
     if row is None:
         hist["slots"][hour_of(bucket, cfg)] -= 1
+        hist["day_slots"][weekday_of(bucket, cfg)] -= 1
         return
     if row[COUNTED] == 2:
         hist["flagged"] -= 1
     else:
         hour = hour_of(bucket, cfg)
         hist["slots"][hour] -= 1
+        hist["day_slots"][weekday_of(bucket, cfg)] -= 1
         if row[COUNTED] == 1:
             hist["total"] -= row[TOTAL]
             hist["neg"] -= row[NEG]
@@ -181,6 +252,9 @@ def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, Any]:
     hist = _empty(b)
     for _, row in rows(plat, b - cfg.longest - cfg.history - 2 * cfg.longest, b):
         row[COUNTED] = 0
+    week = plat.get("week")
+    if week is not None:  # the day being counted is counted again from its first bucket
+        week["posts"] = week["slots"] = 0
     for bucket in range(max(plat["first"], b - cfg.history), b - cfg.longest + 1):
         _enter(plat, hist, bucket, cfg)
     return hist

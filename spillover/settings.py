@@ -77,6 +77,9 @@ class DetectionSettings:
     # later in the day than its busy ones, and a storm must not wait for them to warm up.
     warmup_spread_hours: float = 12.0
     baseline_hours: int = 72
+    # Where the brand's days begin, in hours from UTC (-5: New York, 5.5: India): its weekdays,
+    # and so its weekends, are learnt as its audience lives them. Best set per brand.
+    utc_offset_hours: float = 0.0
     # A grievance nobody complained about before is expected at this share of the brand's
     # usual complaints on that platform, and at least `prior_negative_per_hour`.
     topic_prior_share: float = 0.15

@@ -23,14 +23,15 @@ def post(pid: str, platform: str, ts: float, label: str = "negative", brand: str
 
 def background(brand: str = "Acme", days: float = 3, seed: int = 1,
                rates=(("twitter", 12.0), ("facebook", 4.0), ("blog", 0.3)), weekend: float = 1.0,
-               complaints: tuple[str, ...] = ("acme app is slow",)) -> list[EnrichedPost]:
+               complaints: tuple[str, ...] = ("acme app is slow",), utc_offset: float = 0.0) -> list[EnrichedPost]:
     """Ordinary traffic with a daily rhythm (and `weekend` times as much on Saturdays and
-    Sundays; T0 is a Monday): 20% negative (each one of `complaints`), the rest neutral or
-    positive."""
+    Sundays; T0 is a Monday), both in the audience's time, `utc_offset` hours from UTC: 20%
+    negative (each one of `complaints`), the rest neutral or positive."""
     rng, posts, n = random.Random(seed), [], 0
     for platform, per_hour in rates:
         for hour in range(int(days * 24)):
-            rhythm = (0.3 + 1.4 * (7 <= hour % 24 <= 22)) * (weekend if hour // 24 % 7 >= 5 else 1.0)
+            local = hour + utc_offset
+            rhythm = (0.3 + 1.4 * (7 <= local % 24 <= 22)) * (weekend if local // 24 % 7 >= 5 else 1.0)
             for _ in range(_poisson(rng, per_hour * rhythm)):
                 n += 1
                 label = rng.choices(["negative", "neutral", "positive"], [0.2, 0.45, 0.35])[0]

@@ -532,6 +532,15 @@ def test_a_brand_quiet_at_weekends_raises_nothing_when_the_week_begins(seed):
     assert [(e.status, e.detected_at) for e in events] == []
 
 
+@pytest.mark.parametrize("seed", [3, 5])
+def test_a_brand_whose_weekends_are_not_utcs_learns_them_at_its_own_offset(seed):
+    # An audience in India: its Saturday begins at 18:30 UTC on Friday. Counted in UTC days,
+    # part of each weekend passes for a weekday and part of Monday for Sunday.
+    posts = background(days=21, seed=seed, weekend=0.05, complaints=EVERYDAY, utc_offset=5.5)
+    events, _ = run(posts, DetectionSettings(utc_offset_hours=5.5))
+    assert [(e.status, e.detected_at) for e in events] == []
+
+
 def test_a_storm_on_a_quiet_sunday_is_still_found():
     storm = burst("facebook", 20 * 24 + 10, 12, 2) + burst("twitter", 20 * 24 + 11, 20, 2)
     events, _ = run(by_time(background(days=21, weekend=0.2, complaints=EVERYDAY) + storm))

@@ -12,6 +12,7 @@ class DetectorConfig:
     negative_threshold: float
     windows: tuple[int, ...]   # scan windows, in buckets, shortest first
     history: int               # buckets of baseline history kept
+    day_offset_s: float        # where the brand's days begin, from UTC midnight
     warmup: int                # buckets of history a platform needs before it can spike
     warmup_spread: int         # the same, for a storm already loud on another platform
     topic_prior_share: float
@@ -58,6 +59,7 @@ class DetectorConfig:
             negative_threshold=s.negative_threshold,
             windows=tuple(windows),
             history=int(s.baseline_hours * per_hour),
+            day_offset_s=s.utc_offset_hours * 3600,
             warmup=int(s.warmup_hours * per_hour),
             warmup_spread=int(min(s.warmup_spread_hours, s.warmup_hours) * per_hour),
             topic_prior_share=s.topic_prior_share,

@@ -3,8 +3,9 @@
 The detector tests grievances (grievances.py), but what "usual" means comes from here: the
 brand's complaint rate on the platform, its usual negative share, and its rhythm. The hour of
 the day comes from the history itself; the day of the week needs weeks, which no window of
-recent history holds, so each platform also keeps how busy each weekday (UTC) usually is,
-learnt from the days as they leave the scan windows (its last four of each, kept for ever).
+recent history holds, so each platform also keeps how busy each of the brand's weekdays (its
+days begin at `utc_offset_hours`) usually is, learnt from the days as they leave the scan
+windows (its last four of each, kept for ever).
 """
 from __future__ import annotations
 
@@ -29,9 +30,14 @@ def hour_of(bucket: int, cfg: DetectorConfig) -> int:
     return int(bucket * cfg.bucket_s % DAY_S // 3600)
 
 
+def day_of(bucket: int, cfg: DetectorConfig) -> int:
+    """The brand's day the bucket falls in (days since the epoch, at its UTC offset)."""
+    return int((bucket * cfg.bucket_s + cfg.day_offset_s) // DAY_S)
+
+
 def weekday_of(bucket: int, cfg: DetectorConfig) -> int:
-    """Monday 0 to Sunday 6, in UTC (the epoch's first day was a Thursday)."""
-    return int((bucket * cfg.bucket_s // DAY_S + 3) % 7)
+    """Monday 0 to Sunday 6, the brand's (the epoch's first day was a Thursday)."""
+    return (day_of(bucket, cfg) + 3) % 7
 
 
 def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: int,
@@ -59,7 +65,7 @@ def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: i
         hist["neg"] += negative
         hist["hours"][hour_of(b, cfg)] += 1
         week = plat.get("week")
-        if week and b * cfg.bucket_s // DAY_S == week["day"]:
+        if week and day_of(b, cfg) == week["day"]:
             week["posts"] += 1
     return plat
 
@@ -202,7 +208,7 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
 
 def _count_day(plat: dict, bucket: int, posts: int, cfg: DetectorConfig) -> None:
     """Add a bucket entering the history to its day's count; a new day closes the last one."""
-    day = bucket * cfg.bucket_s // DAY_S
+    day = day_of(bucket, cfg)
     week = plat.get("week")
     if week is None:
         week = plat["week"] = {"day": day, "posts": 0, "slots": 0, "rates": [[] for _ in range(7)], "factors": []}

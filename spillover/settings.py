@@ -195,14 +195,14 @@ def tuned_detection(base: DetectionSettings, changes: Mapping[str, Any], where: 
     a config file's. Unknown or worker-wide names are refused, so a typo fails at start-up
     instead of leaving the brand on the defaults."""
     if not isinstance(changes, Mapping):
-        raise ValueError(f"{where}: expected a mapping of detection settings")
+        raise ValueError(f"{where}: detection: expected a mapping of settings")
     known = {f.name for f in dataclasses.fields(DetectionSettings)} - WORKER_WIDE_DETECTION
     typed = {}
     for name, value in changes.items():
         if name not in known:
             hint = " (it applies to every brand: set it in the config)" if name in WORKER_WIDE_DETECTION else ""
             raise ValueError(f"{where}: unknown per-brand setting detection.{name}{hint}")
-        typed[name] = _coerce(value, getattr(base, name), f"{where}.{name}")
+        typed[name] = _coerce(value, getattr(base, name), f"{where}: detection.{name}")
     return dataclasses.replace(base, **typed)
 
 

@@ -50,7 +50,7 @@ class Watchlist:
                 raise ValueError(f"{path}: every brand needs a name")
             extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
             detection = entry.get("detection") or {}
-            tuned_detection(DetectionSettings(), detection, f"{path}: brand {entry['name']!r}: detection")
+            tuned_detection(DetectionSettings(), detection, f"{path}: brand {entry['name']!r}")
             brands.append(Brand(entry["name"], tuple(entry.get("aliases") or ()),
                                 dict(entry.get("playbook") or {}), extra, dict(detection)))
         return cls(tuple(brands))

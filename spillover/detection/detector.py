@@ -42,7 +42,7 @@ class Detector:
                        for brand, changes in (tuning or {}).items() if changes}
 
     def _own(self, settings: DetectionSettings, brand: str, changes: Mapping[str, Any]) -> "Detector":
-        where = f"brand {brand!r}: detection"
+        where = f"brand {brand!r}"
         try:
             return Detector(tuned_detection(settings, changes, where), self._playbooks)
         except ValueError as exc:  # from the settings' own checks, which do not know the brand

@@ -171,3 +171,21 @@ def test_evaluate_tries_a_watchlists_brand_settings_on_the_scenarios_brands_of_t
     assert brand_tuning(str(path), scenario_brands) == {"Helio Bank": {"min_negative": 6}}
     assert "no brand 'Acme'" in capsys.readouterr().err
     assert brand_tuning("", scenario_brands) == {}
+
+
+def test_evaluate_refuses_a_start_that_is_not_a_time_before_loading_anything(capsys):
+    from spillover.cli.main import main
+
+    assert main(["evaluate", "--start", "next friday"]) == 2
+    assert "--start 'next friday' is not a time" in capsys.readouterr().err
+
+
+def test_suite_scenarios_begin_where_they_are_asked_to():
+    from spillover.scenarios.generator import suite_scenario
+    from spillover.timeutil import to_epoch
+
+    friday = "2026-03-06T00:00:00Z"
+    lines, truth = suite_scenario(3, 4.0, friday)
+    times = [to_epoch(json.loads(line)["created_at"]) for line in lines if line.startswith(b"{")]
+    assert to_epoch(friday) <= min(times) < to_epoch(friday) + 3600
+    assert all(to_epoch(t["onsets"][t["path"][0]]) >= to_epoch(friday) + 24 * 3600 for t in truth)

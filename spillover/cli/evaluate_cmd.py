@@ -28,6 +28,9 @@ def register(sub) -> None:
     p.add_argument("--seeds", default="1-10", help="seeds, e.g. 1-10 or 3,5,8 (default 1-10: the regression suite)")
     p.add_argument("--days", type=float, default=4.0,
                    help="days per scenario (default and least: 4, a day of warm-up and room for every plan)")
+    p.add_argument("--start", default=None, metavar="TIME",
+                   help="when each scenario begins (default 2026-03-02T00:00:00Z, a Monday; a Friday puts the "
+                        "weekend's quieter traffic into the four days)")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--details", action="store_true",
                    help="also list what went wrong for the detector, case by case: incidents missed, decoys "
@@ -66,7 +69,8 @@ def run(args) -> int:
     from ..detection.baseline import HourlyBaseline
     from ..evaluation import detector_throughput, evaluate
     from ..models.pipeline import SentimentModel
-    from ..scenarios.generator import MIN_SUITE_DAYS, suite_scenario, watchlist_yaml
+    from ..scenarios.generator import MIN_SUITE_DAYS, SUITE_START, suite_scenario, watchlist_yaml
+    from ..timeutil import to_epoch
     from ..watchlist import Watchlist
 
     if args.volume < 1:
@@ -77,6 +81,13 @@ def run(args) -> int:
               f"room for each brand's incident and the decoys at quiet times", file=sys.stderr)
         return 2
 
+    start = args.start or SUITE_START
+    try:
+        to_epoch(start)
+    except ValueError:
+        print(f"spillover evaluate: --start {start!r} is not a time (e.g. 2026-03-06T00:00:00Z)", file=sys.stderr)
+        return 2
+
     settings = settings_from(args, **{"model.name": args.model})
     setup_logging(settings.app.log_level if args.log_level else "warning")
     seeds = parse_seeds(args.seeds)
@@ -85,7 +96,7 @@ def run(args) -> int:
     model = SentimentModel.load(settings.model)
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
-    scenarios = (suite_scenario(seed, args.days) for seed in seeds)
+    scenarios = (suite_scenario(seed, args.days, start) for seed in seeds)
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
@@ -97,10 +108,10 @@ def run(args) -> int:
     results = {name: s.summary() for name, s in scores.items()}
     cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
     if args.json:
-        print(json.dumps({"seeds": seeds, "days": args.days, "results": results,
+        print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "results": results,
                           **({"cases": cases} if args.details else {})}))
         return 0
-    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each; "
+    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     print(f"{'':16}" + "".join(f"{title:>{max(len(title), 7) + 2}}" for title, _ in COLUMNS))
     for name, row in results.items():

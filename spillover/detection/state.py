@@ -12,7 +12,7 @@ from the table's changelog decides exactly as the one that was saved.
          "hist": {"b", "total", "neg", "flagged", "hours": [24 totals], "slots": [24 counts],
                   "day_slots": [7 counts]},              # running sums over the history
          "week": {"day", "posts", "slots",              # the day being counted, then
-                  "rates": [7 lists], "factors": [7]}}},  # each weekday's last posts per bucket
+                  "rates": [7 lists]}}},                 # each weekday's last posts per bucket
      "grievances": {gid: {                           # complaints grouped by what they say
          "v": [floats],                              # sum of member embeddings
          "n": int, "last": int,

@@ -107,8 +107,8 @@ class Usual:
     hours: tuple[int, ...]  # posts per hour of the day over the history
     slots: tuple[int, ...]  # buckets per hour of the day in the history
     mean: float             # posts per bucket
-    weekdays: tuple[float, ...] = ()  # how busy each weekday usually is (1: the average day); () unknown
-    day_slots: tuple[int, ...] = ()   # buckets per weekday in the history
+    # How busy each weekday usually is against the weekdays the history holds; () unknown.
+    weekdays: tuple[float, ...] = ()
 
     def shape(self, first: int, last: int, cfg: DetectorConfig) -> float:
         """How busy buckets [first, last] usually are at their hours of the day and on their
@@ -124,16 +124,10 @@ class Usual:
         buckets = range(first, last + 1, step)
         rates = [(self.hours[h] + SHAPE_PRIOR_BUCKETS * self.mean) / (self.slots[h] + SHAPE_PRIOR_BUCKETS)
                  for h in (hour_of(b, cfg) for b in buckets)]
-        return sum(rates) / len(rates) / self.mean * self._weekly(buckets, cfg)
-
-    def _weekly(self, buckets: range, cfg: DetectorConfig) -> float:
-        """The window's weekdays against the history's, as usually busy."""
-        spread = sum(self.day_slots)
-        if not self.weekdays or not spread:
-            return 1.0
-        window = sum(self.weekdays[weekday_of(b, cfg)] for b in buckets) / len(buckets)
-        history = sum(n * f for n, f in zip(self.day_slots, self.weekdays)) / spread
-        return window / history if history > 0 else 1.0
+        shape = sum(rates) / len(rates) / self.mean
+        if self.weekdays:
+            shape *= sum(self.weekdays[weekday_of(b, cfg)] for b in buckets) / len(buckets)
+        return shape
 
 
 def advance(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
@@ -152,8 +146,23 @@ def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
         share=neg / total if total >= 20 else cfg.min_negative_share / cfg.share_lift,
         span=span, hours=tuple(hist["hours"]), slots=tuple(hist["slots"]),
         mean=total / span if span else 0.0,
-        weekdays=tuple(plat["week"]["factors"]) if "week" in plat else (), day_slots=tuple(hist["day_slots"]),
+        weekdays=_against_history(plat.get("week"), hist["day_slots"]),
     )
+
+
+def _against_history(week: dict[str, Any] | None, day_slots: list[int]) -> tuple[float, ...]:
+    """Each weekday's usual busyness divided by that of the weekdays the history holds (its
+    expected counts are the history's mean): () until the weekdays are known."""
+    if not week:
+        return ()
+    factors = week.get("_factors")  # a cache: derived from the rates, not stored
+    if factors is None:
+        factors = week["_factors"] = _weekday_factors(week)
+    spread = sum(day_slots)
+    if not factors or not spread:
+        return ()
+    history = sum(n * f for n, f in zip(day_slots, factors)) / spread
+    return tuple(f / history for f in factors) if history > 0 else ()
 
 
 def _weekday_factors(week: dict[str, Any]) -> list[float]:
@@ -211,7 +220,7 @@ def _count_day(plat: dict, bucket: int, posts: int, cfg: DetectorConfig) -> None
     day = day_of(bucket, cfg)
     week = plat.get("week")
     if week is None:
-        week = plat["week"] = {"day": day, "posts": 0, "slots": 0, "rates": [[] for _ in range(7)], "factors": []}
+        week = plat["week"] = {"day": day, "posts": 0, "slots": 0, "rates": [[] for _ in range(7)]}
     if day < week["day"]:
         return  # a day already counted: the history is being rebuilt
     if day > week["day"]:
@@ -229,7 +238,7 @@ def _close_day(week: dict, cfg: DetectorConfig) -> None:
     rates = week["rates"][int((week["day"] + 3) % 7)]
     rates.append(week["posts"] / week["slots"])
     del rates[:-WEEKS]
-    week["factors"] = _weekday_factors(week)
+    week.pop("_factors", None)
 
 
 def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:

@@ -36,8 +36,12 @@ def day_of(bucket: int, cfg: DetectorConfig) -> int:
 
 
 def weekday_of(bucket: int, cfg: DetectorConfig) -> int:
-    """Monday 0 to Sunday 6, the brand's (the epoch's first day was a Thursday)."""
-    return (day_of(bucket, cfg) + 3) % 7
+    """Monday 0 to Sunday 6, the brand's."""
+    return _weekday(day_of(bucket, cfg))
+
+
+def _weekday(day: int) -> int:
+    return (day + 3) % 7  # the epoch's first day was a Thursday
 
 
 def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: int,
@@ -235,7 +239,7 @@ def _close_day(week: dict, cfg: DetectorConfig) -> None:
     platform's first, a long silence) or mostly a spike's (crisis is not normal)."""
     if week["slots"] < DAY_S / cfg.bucket_s / 2:
         return
-    rates = week["rates"][int((week["day"] + 3) % 7)]
+    rates = week["rates"][_weekday(week["day"])]
     rates.append(week["posts"] / week["slots"])
     del rates[:-WEEKS]
     week.pop("_factors", None)

@@ -11,13 +11,16 @@ import json
 import shutil
 from pathlib import Path
 
+import torch
+
 from .encoder import ARTEFACT_DIR, SHIPPED_NAME
 from .pipeline import SentimentModel
 
 
 def export(model: SentimentModel, out: str | Path) -> Path:
-    if model.settings.quantize:
-        raise ValueError("export the full-precision model (without --quantize); quantize where it is loaded")
+    if model.settings.quantize or model.dtype != torch.float32:
+        raise ValueError("export the full-precision model (float32, without --quantize); "
+                         "choose int8 or bfloat16 where it is loaded")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     network = model.network

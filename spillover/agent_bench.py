@@ -24,6 +24,7 @@ from .broker import EmbeddedBroker
 from .demo import WorkerProcess
 from .enrichment import Rejection, parse
 from .kafka_io import ensure_topics, json_producer, read_topic
+from .models.pipeline import model_name
 from .settings import Settings
 from .streams.dlq import HEADER_REASON
 from .watchlist import Watchlist
@@ -176,6 +177,6 @@ class AgentBench:
             "max_batch": self.settings.model.max_batch, "batch_wait_s": self.settings.model.batch_wait_s,
             "mean_batch": round(counters.get("spillover_model_batch_size_sum", 0) / batches, 1),
             "model_seconds": round(counters.get("spillover_model_batch_seconds_sum", 0), 1),
-            "model": self.settings.model.name + ("+int8" if self.settings.model.quantize else ""),
+            "model": model_name(self.settings.model),
             "device": self.settings.model.device,
         }

@@ -6,7 +6,7 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 
 from spillover.cli.main import main
 from spillover.models.encoder import encoder_dir
-from spillover.models.pipeline import SentimentModel
+from spillover.models.pipeline import SentimentModel, compute_dtype
 from spillover.settings import ModelSettings
 
 pytestmark = pytest.mark.model
@@ -101,15 +101,45 @@ def test_model_eval_command_prints_json(tmp_path, capsys):
     assert sum(map(sum, report["confusion"]["matrix"])) == 4
 
 
-def test_exported_folder_loads_in_a_plain_transformers_pipeline_with_the_same_labels(tmp_path, model):
+EXPORT_TEXTS = ["my flight was cancelled and nobody answers the phone", "best coffee in town, thank you!",
+                "the branch opens at 10 on saturdays", "charged twice again, unbelievable",
+                "new app update is out today", "love the new design ❤️", "still waiting for my refund 😡"]
+
+
+def test_exported_folder_loads_in_a_plain_transformers_pipeline_with_the_same_labels(tmp_path):
     from transformers import pipeline
 
-    texts = ["my flight was cancelled and nobody answers the phone", "best coffee in town, thank you!",
-             "the branch opens at 10 on saturdays", "charged twice again, unbelievable",
-             "new app update is out today", "love the new design ❤️", "still waiting for my refund 😡"]
     assert main(["model", "export", str(tmp_path / "out")]) == 0
     classify = pipeline("text-classification", model=str(tmp_path / "out"))
-    assert [r["label"] for r in classify(texts)] == [p.label for p in model.predict(texts)]
+    # The folder is the full-precision model, whatever this CPU runs by default.
+    full = SentimentModel.load(ModelSettings(dtype="float32"))
+    assert [r["label"] for r in classify(EXPORT_TEXTS)] == [p.label for p in full.predict(EXPORT_TEXTS)]
+
+
+def test_bfloat16_reads_posts_as_float32_does():
+    """The fast format where the CPU has it: the same labels but on a near tie ("new app update
+    is out today" is 0.467 neutral, 0.464 positive, and flips), embeddings all but identical."""
+    full = SentimentModel.load(ModelSettings(dtype="float32"))
+    fast = SentimentModel.load(ModelSettings(dtype="bfloat16"))
+    assert fast.dtype == torch.bfloat16 and fast.name == "spillover-minilm+bf16" and full.name == "spillover-minilm"
+    texts = EXPORT_TEXTS + ["they took two payments for one bill", "was ready to complain but they sorted it fast"]
+    a, b = full.predict(texts), fast.predict(texts)
+    agree = sum(x.label == y.label for x, y in zip(a, b))
+    assert agree >= len(texts) - 1  # about 2 in 1,000 tweets flip, all of them near a boundary
+    for x, y in zip(a, b):
+        assert sum(p * q for p, q in zip(x.embedding, y.embedding)) > 0.999
+        assert abs(x.scores["negative"] - y.scores["negative"]) < 0.03
+
+
+def test_model_dtype_is_checked_and_auto_follows_the_cpu():
+    with pytest.raises(ValueError, match="model.dtype: 'half'"):
+        SentimentModel.load(ModelSettings(dtype="half"))
+    with pytest.raises(ValueError, match="quantize needs model.dtype float32"):
+        SentimentModel.load(ModelSettings(dtype="bfloat16", quantize=True))
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    assert compute_dtype(ModelSettings()) == (torch.bfloat16 if native else torch.float32)
+    assert compute_dtype(ModelSettings(quantize=True)) == torch.float32
+    assert compute_dtype(ModelSettings(device="cuda")) == torch.float32
 
 
 def test_predictions_are_rounded_as_they_travel_on_the_topic(model):

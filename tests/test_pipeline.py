@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+import yaml
 
 from spillover.demo import Demo, WorkerProcess
 from spillover.detection import Detector
@@ -51,6 +52,25 @@ def test_stream_and_replay_report_the_same_incidents(sample_run, model):
     run_replay(lines, model, Detector.for_watchlist(settings.detection, watchlist), watchlist, replayed.append,
                max_future_s=settings.detection.max_future_minutes * 60)
     assert replayed and canonical(result.incidents) == canonical(replayed)
+
+
+def test_a_brands_own_detection_settings_apply_in_the_stream_as_in_replay(broker, model, tmp_path):
+    """The worker builds its detector from the watchlist's per-brand `detection:` settings."""
+    doc = yaml.safe_load(SAMPLE_WATCHLIST.read_text())
+    for brand in doc["brands"]:
+        if brand["name"] == "Fjord Mobile":
+            brand["detection"] = {"min_negative": 1000}  # deaf to Fjord's storm
+    watchlist_path = tmp_path / "watchlist.yaml"
+    watchlist_path.write_text(yaml.safe_dump(doc))
+    settings = isolated_settings(broker).replace("app", watchlist=str(watchlist_path))
+    lines = list(read_lines(str(SAMPLE_POSTS)))
+    streamed = Demo(settings, lines, timeout_s=600).run().incidents
+    assert {e.brand for e in streamed} == {"Northwind Air"}  # Fjord's planted storm silenced, Northwind's kept
+    watchlist = Watchlist.load(watchlist_path)
+    replayed = []
+    run_replay(lines, model, Detector.for_watchlist(settings.detection, watchlist), watchlist, replayed.append,
+               max_future_s=settings.detection.max_future_minutes * 60)
+    assert canonical(streamed) == canonical(replayed)
 
 
 def test_malformed_messages_reach_the_dlq_with_their_reason(sample_run):

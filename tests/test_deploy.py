@@ -61,3 +61,15 @@ def test_the_shipped_watchlist_is_one_the_worker_accepts():
     config = yaml.safe_load((DEPLOY / "kubernetes" / "configmap.yaml").read_text())
     watchlist = Watchlist.from_dict(yaml.safe_load(config["data"]["watchlist.yaml"]))
     assert watchlist.brands and watchlist.resolve("so @NorthwindAir lost my bag") == "Northwind Air"
+
+
+def test_the_shipped_config_file_is_one_the_worker_accepts(tmp_path):
+    from spillover.models.pipeline import compute_dtype
+    from spillover.settings import load_settings
+
+    config = yaml.safe_load((DEPLOY / "kubernetes" / "configmap.yaml").read_text())
+    path = tmp_path / "spillover.yaml"
+    path.write_text(config["data"]["spillover.yaml"])
+    settings = load_settings({}, config_file=str(path), env={})  # an unknown or mistyped setting raises
+    assert settings.kafka.replication_factor == 3 and settings.app.watchlist == "/etc/spillover/watchlist.yaml"
+    compute_dtype(settings.model)  # a number format the model accepts

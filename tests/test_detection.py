@@ -1,3 +1,4 @@
+import dataclasses
 import random
 import re
 
@@ -560,3 +561,63 @@ def test_a_state_saved_before_weekdays_were_learnt_decides_as_before():
         events.extend(detector.observe(states, p))
     expected, _ = run(posts)
     assert events and [e.to_json() for e in events] == [e.to_json() for e in expected]
+
+
+# A storm told in several wordings: its complaints embed as the grievance plus the wording,
+# so the groups of one wording are alike but stay apart (as the model's embeddings of
+# "denied boarding" and "sold too many seats" do). Background complaints are about other things.
+DIM = 48
+
+
+def _axis(i: int) -> tuple[float, ...]:
+    return tuple(1.0 if k == i else 0.0 for k in range(DIM))
+
+
+def _embedding(*parts: tuple[float, int]) -> tuple[float, ...]:
+    v = [0.0] * DIM
+    for weight, axis in parts:
+        v[axis] += weight
+    norm = sum(x * x for x in v) ** 0.5
+    return tuple(round(x / norm, 4) for x in v)
+
+
+def _told(tag: str, grievance: int, wordings: range, platforms: list[str], start_h: float, rng) -> list:
+    """Three complaints in each wording on each platform, an hour apart."""
+    out = []
+    for i, platform in enumerate(platforms):
+        for j, wording in enumerate(wordings):
+            for k in range(3):
+                p = post(f"{platform}:{tag}{j}-{k}", platform, T0 + (start_h + i * 0.5 + j * 0.1 + k) * HOUR)
+                emb = _embedding((0.38, grievance), (0.8, wording), (0.2, rng.randrange(36, 48)))
+                out.append(dataclasses.replace(p, embedding=emb))
+    return out
+
+
+def _embedded_background(seed: int) -> list:
+    rng = random.Random(seed)
+    return [dataclasses.replace(p, embedding=_embedding((0.7, rng.randrange(0, 4)), (0.7, rng.randrange(36, 48))))
+            if p.sentiment.label == "negative" else p for p in background(days=3, seed=seed)]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_storm_told_in_many_wordings_is_found_when_each_wording_spreads(seed):
+    """Five wordings, each too quiet to spike alone and too unlike the others to be pooled or
+    linked by likeness (on seeds 1-3 they happen to be, and the storm is found either way),
+    but each on both platforms: together they are one storm."""
+    rng = random.Random(seed)
+    storm = _told("s", 10, range(20, 25), ["twitter", "facebook"], 50, rng)
+    events, _ = run(by_time(_embedded_background(seed) + storm))
+    assert incident_statuses(events)[:1] == [("opened", ("twitter", "facebook"))]
+    off = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0)
+    assert run(by_time(_embedded_background(seed) + storm), off)[0] == []  # what pooling by platforms adds
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_two_grievances_told_in_many_wordings_one_platform_each_stay_quiet(seed):
+    """As many complaints, in as many wordings, but two grievances, each on a platform of its
+    own: nothing says they are one storm spreading."""
+    rng = random.Random(seed)
+    decoy = (_told("a", 11, range(26, 31), ["twitter"], 50, rng)
+             + _told("b", 12, range(31, 36), ["facebook"], 50.3, rng))
+    events, _ = run(by_time(_embedded_background(seed) + decoy))
+    assert events == []

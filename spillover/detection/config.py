@@ -34,6 +34,7 @@ class DetectorConfig:
     complaint_likeness: float
     storm_likeness: float
     beside_similarity: float
+    shared_platforms_similarity: float
     link: int                  # buckets within which a second platform joins the first
     quiet: int                 # buckets without a spike before an incident resolves
     lateness_s: float
@@ -81,6 +82,7 @@ class DetectorConfig:
             complaint_likeness=s.complaint_likeness,
             storm_likeness=s.storm_likeness,
             beside_similarity=s.beside_similarity,
+            shared_platforms_similarity=s.shared_platforms_similarity,
             link=int(s.link_hours * per_hour),
             quiet=max(1, int(s.quiet_hours * per_hour)),
             lateness_s=s.allowed_lateness_minutes * 60,

@@ -71,11 +71,12 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
 def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorConfig) -> tuple[list[int], bool]:
     """The grievances counted together with gid, and whether they are loud on another platform.
 
-    Its close kin (fragments not merged yet) always. Once gid is loud somewhere else, also
+    Its close kin (fragments not merged yet) and the grievances told alongside it, always.
+    Once gid is loud somewhere else, also
     the grievances loud there at the same time, or in its incident: one storm is told in many
     ways, and on the next platform it is their sum that grows.
     """
-    group = set(grievances.kin(state, gid, cfg.pool_similarity, cfg))
+    group = set(grievances.kin(state, gid, cfg.pool_similarity, cfg)) | _told_alongside(state, gid, b, cfg)
     g = state["grievances"][gid]
     elsewhere = {p: s for p, s in g["spikes"].items() if p != platform and b - s["last_bucket"] <= cfg.link}
     if not elsewhere:
@@ -89,6 +90,28 @@ def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: Detector
             if mate is not None and o["incident"] is None and abs(mate["first_bucket"] - s["first_bucket"]) <= cfg.longest:
                 group.add(other)
     return sorted(group), True
+
+
+def _told_alongside(state: dict[str, Any], gid: int, b: int, cfg: DetectorConfig) -> set[int]:
+    """Free grievances at least `shared_platforms_similarity` alike that are being told on two
+    or more of the platforms where gid is too: the same storm in other words, spreading along
+    the same path. Two grievances each loud on a platform of its own share none."""
+    if not cfg.shared_platforms_similarity:
+        return set()
+    mine = _told_on(state["grievances"][gid], b, cfg)
+    if len(mine) < 2:
+        return set()
+    return {other for other in grievances.kin(state, gid, cfg.shared_platforms_similarity, cfg)
+            if other != gid and state["grievances"][other]["incident"] is None
+            and len(mine & _told_on(state["grievances"][other], b, cfg)) >= 2}
+
+
+def _told_on(g: dict[str, Any], b: int, cfg: DetectorConfig) -> set[str]:
+    """Platforms with `min_negative_spread` complaints of g or more in the longest scan window:
+    one stray background complaint must not make a grievance look spread."""
+    lo = b - cfg.longest
+    return {p for p, rows in g["plat"].items()
+            if sum(row[G_NEG] for k, row in rows.items() if lo < k <= b) >= cfg.min_negative_spread}
 
 
 def _reading_onset(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> tuple[float, int]:

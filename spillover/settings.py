@@ -118,10 +118,10 @@ class DetectionSettings:
     # first leg, too weak to open anything alone and told in other words.
     beside_similarity: float = 0.35
     # A storm is told in many wordings, and a wording's complaints can form a group of their own,
-    # too quiet to spike and too unlike the others to be pooled. Groups at least this alike that
-    # have complaints (two or more each) on two platforms or more where the tested one also
-    # has them, in the longest scan window, are counted with it: one storm spreading in many
-    # wordings. Two grievances each on a platform of its own are not pooled. 0: off.
+    # too quiet to spike and too unlike the others to be pooled. Groups at least this alike
+    # with `min_negative_spread` complaints or more on each of two platforms or more where the
+    # tested one has as many, in the longest scan window, are counted with it: one storm
+    # spreading in many wordings. Two grievances each on a platform of its own are not. 0: off.
     shared_platforms_similarity: float = 0.35
     # A grievance's spike on a platform stays on record this long, so a slow storm reaching
     # another platform a day later is still one incident.

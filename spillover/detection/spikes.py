@@ -72,9 +72,9 @@ def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: Detector
     """The grievances counted together with gid, and whether they are loud on another platform.
 
     Its close kin (fragments not merged yet) and the grievances told alongside it, always.
-    Once gid is loud somewhere else, also
-    the grievances loud there at the same time, or in its incident: one storm is told in many
-    ways, and on the next platform it is their sum that grows.
+    Once gid is loud somewhere else, also the grievances loud there at the same time, or in
+    its incident: one storm is told in many ways, and on the next platform it is their sum
+    that grows.
     """
     group = set(grievances.kin(state, gid, cfg.pool_similarity, cfg)) | _told_alongside(state, gid, b, cfg)
     g = state["grievances"][gid]

@@ -100,6 +100,10 @@ class DetectionSettings:
     # Grievances: complaints are grouped by the likeness of their embeddings, a cosine divided by
     # what two groups of those sizes about one problem show (1.0: one grievance; grievances.py).
     join_similarity: float = 0.5
+    # A complaint joins a grievance not heard on its platform yet only at this likeness: a
+    # grievance loud on two platforms is an incident, and two problems that are a little alike
+    # must not become one by a single complaint taken in by chance.
+    cross_platform_join_similarity: float = 0.85
     link_similarity: float = 0.6
     merge_similarity: float = 0.85
     pool_similarity: float = 0.6

@@ -621,3 +621,30 @@ def test_two_grievances_told_in_many_wordings_one_platform_each_stay_quiet(seed)
              + _told("b", 12, range(31, 36), ["facebook"], 50.3, rng))
     events, _ = run(by_time(_embedded_background(seed) + decoy))
     assert events == []
+
+
+def _one_wording(tag: str, grievance: int, platform: str, start_h: float, rng) -> list:
+    """Eight complaints over two hours; every grievance here shares a little of axis 13 (what
+    two problems of one brand have in common once the brand is taken away)."""
+    out = []
+    for k in range(8):
+        p = post(f"{platform}:{tag}{k}", platform, T0 + (start_h + k * 0.25) * HOUR)
+        emb = _embedding((0.75, grievance), (0.45, 13), (0.3, rng.randrange(36, 48)))
+        out.append(dataclasses.replace(p, embedding=emb))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_one_complaint_taken_in_by_chance_does_not_carry_a_grievance_to_another_platform(seed):
+    """Two problems a little alike, each loud on its own platform a quarter of an hour apart:
+    a complaint of one joining the other's group by chance would make one grievance loud on
+    two platforms. The same storm on both platforms is still found."""
+    rng = random.Random(seed)
+    two = _one_wording("a", 11, "twitter", 50, rng) + _one_wording("b", 12, "facebook", 50.25, rng)
+    assert run(by_time(_embedded_background(seed) + two))[0] == []
+    lenient = dataclasses.replace(SETTINGS, cross_platform_join_similarity=SETTINGS.join_similarity)
+    assert run(by_time(_embedded_background(seed) + two), lenient)[0]  # what the stricter join prevents
+    rng = random.Random(seed)
+    storm = _one_wording("s", 14, "twitter", 50, rng) + _one_wording("t", 14, "facebook", 50.25, rng)
+    events, _ = run(by_time(_embedded_background(seed) + storm))
+    assert incident_statuses(events)[:1] == [("opened", ("twitter", "facebook"))]

@@ -26,6 +26,7 @@ class DetectorConfig:
     min_negative_share: float
     share_lift: float
     join_similarity: float
+    cross_platform_join_similarity: float
     link_similarity: float
     merge_similarity: float
     pool_similarity: float
@@ -74,6 +75,7 @@ class DetectorConfig:
             min_negative_share=s.min_negative_share,
             share_lift=s.share_lift,
             join_similarity=s.join_similarity,
+            cross_platform_join_similarity=s.cross_platform_join_similarity,
             link_similarity=s.link_similarity,
             merge_similarity=s.merge_similarity,
             pool_similarity=s.pool_similarity,

@@ -126,7 +126,7 @@ class Detector:
     def _file_complaint(self, state: dict[str, Any], post: EnrichedPost, ts: float, b: int, reach: int) -> None:
         vec = centred(state["usual_complaint"], post_vector(post.embedding, post.post.text, post.brand),
                       self.cfg.usual_complaints)
-        gid = grievances.assign(state, vec, b, self.cfg)
+        gid = grievances.assign(state, vec, b, self.cfg, post.post.platform)
         terms = post_terms(post.post.text, frozenset(post.brand.lower().split()))
         grievances.record(state["grievances"][gid], post.post.platform, b, ts, post.post.id, reach, terms)
         platform = post.post.platform

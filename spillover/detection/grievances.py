@@ -49,13 +49,13 @@ def expected(n_a: float, n_b: float, likeness: float) -> float:
     return certainty(n_a, likeness) * certainty(n_b, likeness)
 
 
-def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) -> int:
-    """The id of the grievance this complaint belongs to (created if none is alike enough)."""
+def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig, platform: str) -> int:
+    """The id of the grievance this complaint (posted on `platform`) belongs to, created if none
+    is alike enough."""
     c = _centroids(state, len(vec), cfg)
     if c.gids:
-        sims = c.matrix.dot(vec) / c.sure
-        j = int(sims.argmax())  # the method: np.argmax's dispatch costs as much as the work
-        if sims[j] >= cfg.join_similarity:
+        j = _best_match(state, c, c.matrix.dot(vec) / c.sure, platform, cfg)
+        if j is not None:
             g = state["grievances"][c.gids[j]]
             g["v"] = np.asarray(g["v"]) + vec
             g["n"] += 1
@@ -70,6 +70,29 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig) 
                                     "spikes": {}, "incident": None}
     c.added(gid, g, cfg)
     return gid
+
+
+def _best_match(state: dict[str, Any], c: "_Centroids", sims: np.ndarray, platform: str,
+                cfg: DetectorConfig) -> int | None:
+    """The row of the most alike grievance the complaint may join, or None.
+
+    At least `join_similarity`, or `cross_platform_join_similarity` for a grievance not heard
+    on the complaint's platform yet: a grievance heard on two platforms is what an incident
+    is made of, and one complaint taken in by chance (a rude manager on twitter joining food
+    poisoning on reddit, both a little alike once the brand is taken away) must not make it so.
+    """
+    j = int(sims.argmax())  # the method: np.argmax's dispatch costs as much as the work
+    if sims[j] < cfg.join_similarity:
+        return None
+    gs = state["grievances"]
+    if sims[j] >= cfg.cross_platform_join_similarity or platform in gs[c.gids[j]]["plat"]:
+        return j
+    for k in np.argsort(-sims):  # the next most alike, where only the plain threshold applies
+        if sims[k] < cfg.join_similarity:
+            return None
+        if platform in gs[c.gids[k]]["plat"]:
+            return int(k)
+    return None
 
 
 def record(g: dict[str, Any], platform: str, b: int, ts: float, post_id: str, reach: int,

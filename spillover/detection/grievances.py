@@ -7,7 +7,8 @@ to the grievance itself. So every cosine is divided by what two groups of those 
 the same problem would show on average (`expected`): 1.0 means "as alike as one grievance
 gets", whatever the sizes, and every threshold (join, merge, pool, link) is on that scale.
 
-Each complaint joins the grievance it is most alike (at least `join_similarity`), or starts
+Each complaint joins the grievance it is most alike (at least `join_similarity`, or
+`cross_platform_join_similarity` for one not heard on the complaint's platform yet), or starts
 a new one. A brand keeps at most `max_grievances`; the one idle
 longest makes room, unless an incident holds it. Grievances count their complaints per
 platform in event-time buckets, which is what spikes.py tests.

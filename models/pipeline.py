@@ -49,7 +49,7 @@ class SentimentModel:
     def __init__(self, network, tokenizer, settings: ModelSettings):
         self.dtype = compute_dtype(settings)
         network = network.to(settings.device, self.dtype).eval()
-        if settings.quantize and settings.device == "cpu":
+        if quantized(settings):
             network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
         self.network = network
         self.tokenizer = tokenizer
@@ -138,9 +138,15 @@ def compute_dtype(settings: ModelSettings) -> torch.dtype:
     return DTYPES[settings.dtype]
 
 
+def quantized(settings: ModelSettings) -> bool:
+    """Whether the linear layers run in dynamic int8: asked for, and on a CPU (torch has no
+    dynamic int8 kernels elsewhere, so a GPU keeps the float weights)."""
+    return settings.quantize and settings.device == "cpu"
+
+
 def model_name(settings: ModelSettings) -> str:
     """The name posts.enriched carries: the model's, and how it runs when not in float32."""
-    if settings.quantize and settings.device == "cpu":
+    if quantized(settings):
         return settings.name + "+int8"
     return settings.name + ("+bf16" if compute_dtype(settings) == torch.bfloat16 else "")
 

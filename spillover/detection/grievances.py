@@ -120,6 +120,16 @@ def record(g: dict[str, Any], platform: str, b: int, ts: float, post_id: str, re
     merge_terms(g["terms"], terms, TERMS_PER_GRIEVANCE)
 
 
+def complaints_in(rows: dict[int, list], first: int, last: int) -> tuple[int, int]:
+    """(complaints, reach of the complainers) in one platform's bucket rows, buckets first to last."""
+    n = reach = 0
+    for k, row in rows.items():
+        if first <= k <= last:
+            n += row[G_NEG]
+            reach += row[G_REACH]
+    return n, reach
+
+
 def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> dict[int, int]:
     """Fold grievances that turned out to be the same into the older one.
 

@@ -18,7 +18,7 @@ from ..records import IncidentEvent, PlatformActivity
 from ..timeutil import format_epoch
 from . import grievances
 from .config import DetectorConfig
-from .state import DELETED, G_NEG, G_REACH, REPLIES, TOTAL
+from .state import DELETED, REPLIES, TOTAL
 from .terms import merge_terms, top_terms
 from .traffic import bucket_of, rows
 
@@ -237,13 +237,10 @@ def expire_spikes(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
 def _complaints(state: dict[str, Any], inc: dict[str, Any], platform: str, b: int,
                 cfg: DetectorConfig) -> tuple[int, int]:
     """(complaints, reach of the complainers) of the incident's grievances on a platform since its onset."""
-    start, n, reach = bucket_of(inc["onsets"][platform], cfg), 0, 0
-    for gid in inc["members"]:
-        for k, row in state["grievances"][gid]["plat"].get(platform, {}).items():
-            if start <= k <= b:
-                n += row[G_NEG]
-                reach += row[G_REACH]
-    return n, reach
+    start = bucket_of(inc["onsets"][platform], cfg)
+    each = [grievances.complaints_in(state["grievances"][gid]["plat"].get(platform, {}), start, b)
+            for gid in inc["members"]]
+    return sum(n for n, _ in each), sum(reach for _, reach in each)
 
 
 def _event(state: dict[str, Any], inc: dict[str, Any], brand: str, status: str, b: int,
@@ -317,10 +314,9 @@ def _severity(state: dict[str, Any], inc: dict[str, Any], spikes: dict, b: int,
     """Severity from its ingredients: how many platforms, how loud, how far it reaches, how fast,
     and how much of what is said about the brand there it is (negativity: the incident's
     complaints as a share of all posts about the brand on its platforms since it began there)."""
-    hour = int(cfg.per_hour)
-    velocity = float(sum(row[G_NEG] for gid in inc["members"]
-                         for p in inc["path"] for k, row in state["grievances"][gid]["plat"].get(p, {}).items()
-                         if b - hour < k <= b))
+    velocity = float(sum(grievances.complaints_in(state["grievances"][gid]["plat"].get(p, {}),
+                                                  b - int(cfg.per_hour) + 1, b)[0]
+                         for gid in inc["members"] for p in inc["path"]))
     peak = max((s["peak_ratio"] for s in spikes.values()), default=1.0)
     reach = sum(c[2] for c in inc["counts"].values())
     posts, complaints = (sum(c[i] for c in inc["counts"].values()) for i in (0, 1))

@@ -109,9 +109,9 @@ def _told_alongside(state: dict[str, Any], gid: int, b: int, cfg: DetectorConfig
 def _told_on(g: dict[str, Any], b: int, cfg: DetectorConfig) -> set[str]:
     """Platforms with `min_negative_spread` complaints of g or more in the longest scan window:
     one stray background complaint must not make a grievance look spread."""
-    lo = b - cfg.longest
+    first = b - cfg.longest + 1
     return {p for p, rows in g["plat"].items()
-            if sum(row[G_NEG] for k, row in rows.items() if lo < k <= b) >= cfg.min_negative_spread}
+            if grievances.complaints_in(rows, first, b)[0] >= cfg.min_negative_spread}
 
 
 def _reading_onset(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> tuple[float, int]:

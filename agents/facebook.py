@@ -20,7 +20,8 @@ from .http import HttpClient
 from .normalize import rfc3339
 
 API_BASE = "https://graph.facebook.com/v19.0"
-POST_FIELDS = "id,message,created_time,from,permalink_url,shares,reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)"
+POST_FIELDS = ("id,message,created_time,from,permalink_url,shares,"
+               "reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0)")
 COMMENT_FIELDS = "id,message,created_time,from,parent{id},permalink_url,like_count,comment_count"
 # Graph API throttling codes: application, user, page, and custom-level limits.
 THROTTLE_CODES = {4, 17, 32, 613, 80001}

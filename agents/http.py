@@ -108,12 +108,14 @@ class HttpClient:
                 return response
             throttled = self._throttle(response)
             if throttled is not None:
-                self._wait(min(throttled, self._policy.max_wait_s), f"throttled ({response.status_code}) on GET {_safe(url)}")
+                self._wait(min(throttled, self._policy.max_wait_s),
+                           f"throttled ({response.status_code}) on GET {_safe(url)}")
                 continue
             if response.status_code not in TRANSIENT_STATUS:
                 raise ApiError(response.status_code, f"GET {_safe(url)} -> {response.status_code}: {_brief(response)}")
             hinted = retry_after(response.headers, time.time())
-            delay = min(hinted, self._policy.max_wait_s) if hinted is not None else self._policy.backoff(attempt, self._rng)
+            policy = self._policy
+            delay = min(hinted, policy.max_wait_s) if hinted is not None else policy.backoff(attempt, self._rng)
             self._wait(delay, f"{response.status_code} on GET {_safe(url)}")
         raise ApiError(0, f"GET {_safe(url)}: gave up after {self._policy.attempts} attempts")
 

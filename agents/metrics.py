@@ -11,14 +11,18 @@ class ConnectorMetrics:
     def __init__(self, registry: CollectorRegistry | None = None):
         self.registry = registry or CollectorRegistry()
         r, labels = self.registry, ["connector", "target"]
-        self.fetched = Counter("spillover_connector_posts_fetched", "Items fetched from the service", labels, registry=r)
-        self.published = Counter("spillover_connector_posts_published", "Posts published to posts.raw", labels, registry=r)
+        self.fetched = Counter("spillover_connector_posts_fetched", "Items fetched from the service", labels,
+                               registry=r)
+        self.published = Counter("spillover_connector_posts_published", "Posts published to posts.raw", labels,
+                                 registry=r)
         self.deleted = Counter("spillover_connector_posts_deleted", "Own-page posts found deleted", labels, registry=r)
         self.repeated = Counter("spillover_connector_posts_repeated",
                                 "New to a target but already published by another (not published again)",
                                 labels, registry=r)
-        self.skipped = Counter("spillover_connector_items_skipped", "Items that could not become posts", labels, registry=r)
-        self.api_errors = Counter("spillover_connector_api_errors", "Failed API responses by HTTP status (0: no response)",
+        self.skipped = Counter("spillover_connector_items_skipped", "Items that could not become posts", labels,
+                               registry=r)
+        self.api_errors = Counter("spillover_connector_api_errors",
+                                  "Failed API responses by HTTP status (0: no response)",
                                   ["connector", "status"], registry=r)
         self.rate_limit_waits = Counter("spillover_connector_rate_limit_waits", "Waits for rate limits or retries",
                                         ["connector"], registry=r)

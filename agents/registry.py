@@ -1,6 +1,7 @@
 """Which connectors exist, what credentials and endpoints they use, and their targets."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -45,7 +46,8 @@ def credential(source: Source, env: dict[str, str] | None = None) -> str | None:
 
 
 def build(name: str, api_base: str | None, metrics: ConnectorMetrics, *, lookback_s: float,
-          env: dict[str, str] | None = None, sleep: Callable[[float], None] | None = None) -> tuple[Connector, HttpClient]:
+          env: dict[str, str] | None = None,
+          sleep: Callable[[float], None] | None = None) -> tuple[Connector, HttpClient]:
     source = SOURCES[name]
     token = credential(source, env)
     base = api_base or (reddit.OAUTH_BASE if name == "reddit" and token else source.api_base)
@@ -88,7 +90,7 @@ def watchlist_targets(name: str, watchlist: Watchlist) -> list[Target]:
         spec = brand.targets.get(name) or {}
         handles = brand.targets.get("handles") or {}
         handle = handles.get("blog" if name == "rss" else name)
-        make = lambda kind, value, own=False: Target(kind, str(value), brand.name, own, handle)
+        make = functools.partial(_target, brand=brand.name, handle=handle)
         if name == "facebook":
             targets += [make("page", p, own=True) for p in spec.get("pages", [])]
         elif name == "twitter":
@@ -102,3 +104,7 @@ def watchlist_targets(name: str, watchlist: Watchlist) -> list[Target]:
         elif name == "mastodon":
             targets += [make("tag", t) for t in spec.get("tags", [])]
     return targets
+
+
+def _target(kind: str, value, own: bool = False, *, brand: str, handle: str | None) -> Target:
+    return Target(kind, str(value), brand, own, handle)

@@ -11,10 +11,10 @@ from typing import Any
 
 import feedparser
 
+from ..timeutil import to_epoch
 from .base import Connector, Poll, Target
 from .http import ApiError, HttpClient
 from .normalize import html_to_text, rfc3339
-from ..timeutil import to_epoch
 
 log = logging.getLogger(__name__)
 

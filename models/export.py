@@ -33,7 +33,7 @@ def export(model: SentimentModel, out: str | Path) -> Path:
     model.tokenizer.save_pretrained(out)
     if model.name == SHIPPED_NAME:
         shutil.copy(ARTEFACT_DIR / "README.md", out / "README.md")
+        training = json.loads((ARTEFACT_DIR / "training.json").read_text())
         (out / "spillover.json").write_text(json.dumps(
-            {"model": SHIPPED_NAME, "training": json.loads((ARTEFACT_DIR / "training.json").read_text())["hyperparameters"]},
-            indent=2))
+            {"model": SHIPPED_NAME, "training": training["hyperparameters"]}, indent=2))
     return out

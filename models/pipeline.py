@@ -33,7 +33,6 @@ from .encoder import LABELS
 from .labels import label_mapping
 from .loading import load_network
 
-
 # Texts are padded to a multiple of this many tokens, whatever else is in their batch.
 PAD_TO = 8
 

@@ -69,6 +69,7 @@ def run_args(config: dict, seed: int, device: str, threads: int):
 def run(task: dict) -> dict:
     """One training run in a worker process: per-epoch logits of the scored tweets."""
     from transformers.utils import logging as hf_logging
+
     from .train import fit
     hf_logging.set_verbosity_error()
     if time.time() > task["deadline"]:

@@ -27,9 +27,9 @@ from torch.nn import functional as F
 from transformers import AutoTokenizer, BertForSequenceClassification
 
 from . import lora
-from .encoder import ARTEFACT_DIR, LABELS, encoder_dir
-from .data import read_labelled
 from .calibrate import logits_of
+from .data import read_labelled
+from .encoder import ARTEFACT_DIR, LABELS, encoder_dir
 from .metrics import classification_report
 
 HEAD_PREFIXES = ("bert.pooler.", "classifier.")

@@ -51,8 +51,9 @@ def parse(key: bytes | None, value: bytes | None, watchlist: Watchlist, max_futu
 def _not_ahead(post: RawPost, max_future_s: float, now: float) -> None:
     ahead = post.event_time - now
     if max_future_s > 0 and ahead > max_future_s:
-        raise ValidationError("future_timestamp", f"created_at {post.created_at} is {ahead / 3600:,.1f} hours "
-                                                  f"ahead of this clock; at most {max_future_s / 60:g} minutes are allowed")
+        raise ValidationError("future_timestamp",
+                              f"created_at {post.created_at} is {ahead / 3600:,.1f} hours ahead of this "
+                              f"clock; at most {max_future_s / 60:g} minutes are allowed")
 
 
 def enrich(posts: Sequence[RawPost], model: Model) -> list[EnrichedPost]:

@@ -11,7 +11,8 @@ class PipelineMetrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.posts_in = Counter("spillover_posts_in", "Valid posts read from posts.raw", ["platform"], registry=r)
-        self.posts_out = Counter("spillover_posts_enriched", "Posts written to posts.enriched", ["platform"], registry=r)
+        self.posts_out = Counter("spillover_posts_enriched", "Posts written to posts.enriched", ["platform"],
+                                 registry=r)
         self.dlq = Counter("spillover_dlq", "Messages sent to the dead-letter topic", ["reason"], registry=r)
         self.model_batch_seconds = Histogram("spillover_model_batch_seconds", "Model time per batch",
                                              buckets=LATENCY_BUCKETS, registry=r)

@@ -1,10 +1,11 @@
 """Messages Faust passed over: find the offsets an agent was never given, read them from Kafka.
 
 Faust 0.15 can drop messages around a rebalance and commit past them (see consumer.py; in
-the kill test a replacement worker went on at offset 1537 after 1535, or at 1595 after 1535). Every agent therefore keeps, per partition, the last offset it handled. When
-a batch starts further on than the next offset, or jumps inside, the offsets in between are
-read straight from the partition with a plain, group-less consumer and handled first, so the
-agent's own order per partition is kept.
+the kill test a replacement worker went on at offset 1537 after 1535, or at 1595 after 1535).
+Every agent therefore keeps, per partition, the last offset it handled. When a batch starts
+further on than the next offset, or jumps inside, the offsets in between are read straight
+from the partition with a plain, group-less consumer and handled first, so the agent's own
+order per partition is kept.
 
 A partition the worker gives up is forgotten, so one that comes back after other workers had
 it is not taken for a gap; a partition new to the worker starts at the group's committed

@@ -102,7 +102,8 @@ class FakeGraph(FakeService):
         elif parts[-1] == "comments" and parts[-2] in self.comments:
             items = self.comments[parts[-2]]
         else:
-            return 404, {}, {"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}}
+            return 404, {}, {"error": {"message": "Unsupported get request.", "type": "GraphMethodException",
+                                       "code": 100}}
         return 200, {}, self._page(path, query, items)
 
     def _page(self, path, query, items):

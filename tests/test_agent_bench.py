@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from helpers import isolated_settings
 
 from spillover.agent_bench import AgentBench, usable_posts
 from spillover.replay import read_lines
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
 from spillover.watchlist import Watchlist
-
-from helpers import isolated_settings
 
 pytestmark = [pytest.mark.broker, pytest.mark.model]
 

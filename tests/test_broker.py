@@ -27,7 +27,8 @@ def test_a_busy_port_is_a_clear_error():
 
 
 def test_broker_command_prints_its_address(tmp_path):
-    import subprocess, sys
+    import subprocess
+    import sys
     proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "broker", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

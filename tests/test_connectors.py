@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-
+from fake_services import FakeFeeds, FakeGraph, FakeMastodon, FakeReddit, FakeX
 from spillover.agents.base import Runner, Target
 from spillover.agents.checkpoint import CheckpointStore
 from spillover.agents.facebook import FacebookConnector, throttle_wait
@@ -15,14 +15,13 @@ from spillover.agents.http import HttpClient
 from spillover.agents.metrics import ConnectorMetrics
 from spillover.agents.publisher import Publisher
 from spillover.agents.registry import build
+from tcp_proxy import TcpProxy
+
 from spillover.broker import EmbeddedBroker, free_port
 from spillover.cli.main import main
 from spillover.kafka_io import ensure_topics, read_topic
 from spillover.records import RawPost
 from spillover.settings import load_settings
-
-from fake_services import FakeFeeds, FakeGraph, FakeMastodon, FakeReddit, FakeX
-from tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.broker
 NOW = time.time()
@@ -48,7 +47,8 @@ class Harness:
     """A connector with its checkpoint file, publisher and metrics; `restart()` starts afresh."""
 
     def __init__(self, settings, tmp_path, connector_factory, targets):
-        self.settings, self.path, self.factory, self.targets = settings, tmp_path / "state.sqlite", connector_factory, targets
+        self.settings, self.path = settings, tmp_path / "state.sqlite"
+        self.factory, self.targets = connector_factory, targets
         self.sleeps: list[float] = []
         self.metrics = ConnectorMetrics()
         self.restart()
@@ -160,7 +160,8 @@ def test_twitter_pages_through_a_429_and_polls_on_from_newest_id(kafka, tmp_path
     h = twitter_harness(kafka, tmp_path, x)
     x.fail_when = lambda path, query: query.get("next_token") == "200"
     x.fail_next.append((429, {"x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(time.time()) + 2)},
-                        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}))
+                        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank",
+                         "status": 429}))
     assert h.poll().published == 251
     assert any(1 <= s <= 3 for s in h.sleeps)
     first = [q for p, q, _ in x.requests if "next_token" not in q][0]
@@ -214,7 +215,8 @@ WP_COMMENTS = """<?xml version="1.0" encoding="UTF-8"?>
 </channel></rss>"""
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>Consumer news</title><id>urn:x</id><updated>2026-03-02T12:00:00Z</updated>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Consumer news</title><id>urn:x</id>
+<updated>2026-03-02T12:00:00Z</updated>
 <entry><title>Northwind faces backlash</title><link href="https://news.example/a1"/><id>urn:a1</id>
  <updated>2026-03-02T12:00:00Z</updated><author><name>Desk</name></author>
  <summary type="html">&lt;b&gt;Customers&lt;/b&gt; report lost luggage</summary></entry>
@@ -233,7 +235,8 @@ def test_rss_wordpress_comments_and_atom_with_etags(kafka, tmp_path):
     assert (wp.published, wp.skipped, atom.published) == (2, 1, 1)
     posts = by_id(published(kafka))
     ann = posts["blog:https://travel.example/2026/03/northwind-bag/#comment-12"]
-    assert ann["text"].endswith("Same thing happened to me & my kids 😡") and ann["created_at"] == "2026-03-02T10:15:00Z"
+    assert ann["text"].endswith("Same thing happened to me & my kids 😡")
+    assert ann["created_at"] == "2026-03-02T10:15:00Z"
     assert ann["parent_id"] == "blog:https://travel.example/2026/03/northwind-bag/"
     assert posts["blog:https://travel.example/2026/03/northwind-bag/#comment-13"]["is_brand_reply"]
     assert "Customers report lost luggage" in posts["blog:https://news.example/a1"]["text"]
@@ -253,7 +256,8 @@ def test_rss_own_feed_notices_a_removed_comment_but_not_one_that_rolled_off(kafk
     feeds = FakeFeeds()
     full = WP_COMMENTS.replace("</channel>", OLDER_ITEM)
     feeds.feeds["/comments/feed/"] = full.encode()
-    h = Harness(kafka, tmp_path, lambda h: __import__("spillover.agents.rss", fromlist=["x"]).RssConnector(h.client("")),
+    rss = __import__("spillover.agents.rss", fromlist=["x"])
+    h = Harness(kafka, tmp_path, lambda h: rss.RssConnector(h.client("")),
                 [Target("feed", f"{feeds.base}/comments/feed/", "Northwind Air", own=True)])
     assert h.poll().published == 3
     ann = full.index("<item><title>Comment on Northwind lost my bag by Ann")
@@ -297,7 +301,8 @@ def test_mastodon_reads_forward_with_min_id_and_strips_html(kafka, tmp_path):
         h.client(m.base), m.base, page_size=4), [Target("tag", "northwindair", "Northwind Air")])
     assert h.poll().published == 4
     for i in range(1, 12):
-        m.add(200 + i, f'<p>Lost bag <a href="https://example.social/tags/northwindair">#<span>northwindair</span></a> {i} &amp; no reply 😞</p>', NOW - 500 + i)
+        tag = '<a href="https://example.social/tags/northwindair">#<span>northwindair</span></a>'
+        m.add(200 + i, f"<p>Lost bag {tag} {i} &amp; no reply 😞</p>", NOW - 500 + i)
     m.add(300, "<p>boost</p>", NOW, reblog={"id": "201"})
     h.restart()
     report = h.poll()
@@ -326,7 +331,8 @@ def test_a_briefly_unreachable_broker_delays_but_loses_and_repeats_nothing(tmp_p
         proxy.resume()
         done.join(120)
         assert not done.is_alive()
-        got = [json.loads(r.value)["id"] for r in read_topic(settings.kafka.broker, settings.topics.raw, idle_timeout=3)]
+        raw = read_topic(settings.kafka.broker, settings.topics.raw, idle_timeout=3)
+        got = [json.loads(r.value)["id"] for r in raw]
         assert sorted(got) == sorted(p["id"] for p in posts)
         publisher.close()
         proxy.pause()

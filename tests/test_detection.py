@@ -3,13 +3,12 @@ import random
 import re
 
 import pytest
+from helpers import HOUR, T0, background, burst, by_time, post
 
 from spillover.detection import Detector
 from spillover.detection.significance import poisson_sf
 from spillover.settings import DetectionSettings
 from spillover.watchlist import Watchlist
-
-from helpers import HOUR, T0, background, burst, by_time, post
 
 SETTINGS = DetectionSettings()
 
@@ -176,12 +175,14 @@ def test_two_grievances_taking_off_together_on_the_same_platforms_are_one_storm(
     locked = "locked out of the acme app, login loop with error code 5"
     # Different words, the same platforms at the same hours: one storm for the on-call team.
     storm = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 60, 3, text=charged)
-             + burst("facebook", 33.2, 30, 2, text=locked, tag="l") + burst("twitter", 35.1, 60, 3, text=locked, tag="m"))
+             + burst("facebook", 33.2, 30, 2, text=locked, tag="l")
+             + burst("twitter", 35.1, 60, 3, text=locked, tag="m"))
     events, _ = run(by_time(background() + storm))
     assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
     # The same two grievances a day apart are two incidents.
     later = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 60, 3, text=charged)
-             + burst("facebook", 57.2, 30, 2, text=locked, tag="l") + burst("twitter", 59.1, 60, 3, text=locked, tag="m"))
+             + burst("facebook", 57.2, 30, 2, text=locked, tag="l")
+             + burst("twitter", 59.1, 60, 3, text=locked, tag="m"))
     events, _ = run(by_time(background(days=4) + later))
     assert len({e.incident_id for e in events}) == 2, incident_statuses(events)
 
@@ -201,7 +202,8 @@ def test_a_storm_taken_up_again_counts_each_complaint_once():
     charged = "acme charged me twice and support ignores me"
     locked = "locked out of the acme app, login loop with error code 5"
     storm = (burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 35, 60, 3, text=charged)
-             + burst("facebook", 33.2, 30, 2, text=locked, tag="l") + burst("twitter", 35.1, 60, 3, text=locked, tag="m"))
+             + burst("facebook", 33.2, 30, 2, text=locked, tag="l")
+             + burst("twitter", 35.1, 60, 3, text=locked, tag="m"))
     # Resolved, then taken up again on the blogs; the second grievance is loud on twitter again.
     again = burst("blog", 50, 12, 3, text=charged, tag="g") + burst("twitter", 51, 60, 3, text=locked, tag="m2")
     events, _ = run(by_time(background() + storm + again))
@@ -362,6 +364,7 @@ def test_deletion_notices_count_as_deletions_not_as_more_complaints():
 def test_centring_tells_two_problems_of_one_brand_apart():
     """Raw embeddings of one brand's complaints share a big common part; centred, they do not."""
     import numpy as np
+
     from spillover.detection.vectors import centred, unit
 
     rng = np.random.default_rng(4)
@@ -493,7 +496,8 @@ def test_a_brand_with_its_own_settings_is_judged_by_them_and_the_others_are_not(
     posts = by_time(storm("Acme", 1) + storm("Bigco", 2))
     path = tmp_path / "w.yaml"
     # A very busy brand: a hundred complaints before a platform counts as loud.
-    path.write_text("brands:\n- name: Acme\n- name: Bigco\n  detection: {min_negative: '100', min_negative_spread: 100}\n")
+    path.write_text("brands:\n- name: Acme\n- name: Bigco\n"
+                    "  detection: {min_negative: '100', min_negative_spread: 100}\n")
     detector, states, events = Detector.for_watchlist(SETTINGS, Watchlist.load(path)), {}, []
     for p in posts:
         events.extend(detector.observe(states, p))

@@ -56,10 +56,12 @@ def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():
 def test_each_case_that_went_wrong_is_listed_with_what_was_planted_and_reported():
     from spillover.cli.evaluate_cmd import describe
 
-    events = [event("i2", "opened", "2026-03-04T10:00:00Z", ["reddit", "facebook"], ["reddit:1", "reddit:2", "reddit:3"]),
+    events = [event("i2", "opened", "2026-03-04T10:00:00Z", ["reddit", "facebook"],
+                    ["reddit:1", "reddit:2", "reddit:3"]),
               event("i3", "opened", "2026-03-03T13:00:00Z", ["twitter", "facebook"],
                     ["twitter:1", "twitter:2", "facebook:9"]),
-              event("i4", "opened", "2026-03-03T14:00:00Z", ["twitter", "facebook"], ["twitter:5", "twitter:6", "twitter:7"]),
+              event("i4", "opened", "2026-03-03T14:00:00Z", ["twitter", "facebook"],
+                    ["twitter:5", "twitter:6", "twitter:7"]),
               event("i5", "opened", "2026-03-05T08:00:00Z", ["blog", "reddit"], ["blog:x", "reddit:y"])]
     cases = {(c["case"], c.get("planted"), c.get("incident_id")) for c in score([PLANTED, DECOY], events).cases}
     assert cases == {("decoy_raised", "d1", "i2"), ("path_wrong", "p1", "i3"), ("duplicate", "p1", "i4"),
@@ -74,7 +76,8 @@ def test_each_case_that_went_wrong_is_listed_with_what_was_planted_and_reported(
     (case,) = [c for c in score([early_tweets], events).cases if c["case"] == "path_wrong"]
     assert case["right_by_first_posts"] and "(right by the first planted posts)" in describe(dict(case, seed=7))
     # A found incident with its path right is not a case.
-    right = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"], ["facebook:1", "facebook:2", "twitter:3"])]
+    right = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                   ["facebook:1", "facebook:2", "twitter:3"])]
     assert score([PLANTED], right).cases == []
 
 
@@ -110,7 +113,8 @@ def test_generated_truth_records_each_legs_first_post():
         for pid in planted["post_ids"]:
             platform, ts = written[pid]
             firsts[platform] = min(firsts.get(platform, ts), ts)
-        assert {p: to_epoch(t) for p, t in planted["first_posts"].items()} == pytest.approx(firsts, abs=1.0)  # created_at is to the second
+        # abs=1.0: created_at is to the second
+        assert {p: to_epoch(t) for p, t in planted["first_posts"].items()} == pytest.approx(firsts, abs=1.0)
 
 
 @pytest.mark.model

@@ -8,8 +8,9 @@ import threading
 import time
 
 import pytest
-
+from helpers import isolated_settings
 from spillover.agents.replay import publish_lines
+
 from spillover.demo import WorkerProcess
 from spillover.detection import Detector
 from spillover.enrichment import Rejection, parse
@@ -18,8 +19,6 @@ from spillover.records import IncidentEvent
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
 from spillover.watchlist import Watchlist
-
-from helpers import isolated_settings
 
 pytestmark = [pytest.mark.broker, pytest.mark.model]
 

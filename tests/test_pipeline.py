@@ -6,6 +6,7 @@ import time
 
 import pytest
 import yaml
+from helpers import isolated_settings
 
 from spillover.demo import Demo, WorkerProcess
 from spillover.detection import Detector
@@ -14,8 +15,6 @@ from spillover.kafka_io import ensure_topics, json_producer, read_topic
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH, SAMPLE_WATCHLIST
 from spillover.watchlist import Watchlist
-
-from helpers import isolated_settings
 
 pytestmark = [pytest.mark.broker, pytest.mark.model]
 
@@ -78,7 +77,8 @@ def test_malformed_messages_reach_the_dlq_with_their_reason(sample_run):
     watchlist = Watchlist.load(SAMPLE_WATCHLIST)
     # What replay rejects, and why, is what the stream must dead-letter.
     ahead = settings.detection.max_future_minutes * 60
-    expected = sorted(r.code for r in (parse(None, line, watchlist, ahead) for line in lines) if isinstance(r, Rejection))
+    parsed = (parse(None, line, watchlist, ahead) for line in lines)
+    expected = sorted(r.code for r in parsed if isinstance(r, Rejection))
     records = list(read_topic(settings.kafka.broker, settings.topics.dlq, idle_timeout=3))
     codes = sorted(dict(r.headers)["spillover.error.code"].decode() for r in records)
     assert codes == expected and result.dead_lettered == len(expected)
@@ -95,7 +95,8 @@ def test_worker_enriches_counts_and_dead_letters(broker):
     try:
         producer = json_producer(broker)
         good = {"id": "twitter:1", "platform": "twitter", "brand": "Fjord Mobile", "x_extra": "kept",
-                "text": "I hate Fjord, worst service ever, they billed me twice 😡", "created_at": "2026-03-02T10:00:00Z"}
+                "text": "I hate Fjord, worst service ever, they billed me twice 😡",
+                "created_at": "2026-03-02T10:00:00Z"}
         producer.send(settings.topics.raw, key="twitter:1", value=good)
         producer.send(settings.topics.raw, key="b1", value=b"\x00\x01 not json")
         producer.send(settings.topics.raw, key="b2", value={**good, "id": "twitter:2", "brand": None,

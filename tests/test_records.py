@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from spillover.records import EnrichedPost, IncidentEvent, RawPost, ValidationError, MAX_TEXT_CHARS
+from spillover.records import MAX_TEXT_CHARS, EnrichedPost, IncidentEvent, RawPost, ValidationError
 from spillover.timeutil import format_epoch, parse_rfc3339
 
 GOOD = {"id": "facebook:1", "platform": "facebook", "text": "hello", "created_at": "2026-03-02T10:00:00+02:00"}

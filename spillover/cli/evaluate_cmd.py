@@ -21,9 +21,10 @@ def register(sub) -> None:
                        description="Generates one scenario per seed (incidents, decoys, rhythm, late posts), "
                                    "runs the shipped model, the detector and a plain hourly baseline, and "
                                    "prints recall, precision, decoys raised, detection delay (minutes of event "
-                                   "time after the second platform's take-off, and after its third planted post), path and evidence quality. "
-                                   "The scenarios' brands are Northwind Air, Fjord Mobile, Kettle & Crumb and Helio "
-                                   "Bank; a --watchlist's per-brand `detection:` settings apply to those of the same name.")
+                                   "time after the second platform's take-off, and after its third planted "
+                                   "post), path and evidence quality. The scenarios' brands are Northwind Air, "
+                                   "Fjord Mobile, Kettle & Crumb and Helio Bank; a --watchlist's per-brand "
+                                   "`detection:` settings apply to those of the same name.")
     add_common(p, broker=False)
     p.add_argument("--seeds", default="1-10", help="seeds, e.g. 1-10 or 3,5,8 (default 1-10: the regression suite)")
     p.add_argument("--days", type=float, default=4.0,
@@ -100,7 +101,8 @@ def run(args) -> int:
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
-              f"detector alone: {result['posts_per_second']} posts/s ({result['posts']} posts in {result['seconds']} s; "
+              f"detector alone: {result['posts_per_second']} posts/s "
+              f"({result['posts']} posts in {result['seconds']} s; "
               f"{result['posts_per_brand_bucket']} posts per brand per bucket of event time)")
         return 0
     with tqdm(total=len(seeds), desc="evaluate", unit="scenario", file=sys.stderr, disable=args.json) as bar:

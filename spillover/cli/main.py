@@ -4,8 +4,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (broker_cmd, connect_cmd, demo_cmd, evaluate_cmd, incidents_cmd, model_cmd, replay_cmd,
-               simulate_cmd, worker_cmd)
+from . import (
+    broker_cmd,
+    connect_cmd,
+    demo_cmd,
+    evaluate_cmd,
+    incidents_cmd,
+    model_cmd,
+    replay_cmd,
+    simulate_cmd,
+    worker_cmd,
+)
 from .common import EXIT_FAILURE, fail
 
 COMMANDS = (demo_cmd, replay_cmd, worker_cmd, connect_cmd, incidents_cmd, broker_cmd, model_cmd, simulate_cmd,

@@ -184,7 +184,8 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
     for platform, spike in gone["spikes"].items():
         have = keep["spikes"].get(platform)
         if have is None or spike["onset"] < have["onset"]:
-            keep["spikes"][platform] = {**spike, "last_bucket": max(spike["last_bucket"], (have or spike)["last_bucket"])}
+            last = max(spike["last_bucket"], (have or spike)["last_bucket"])
+            keep["spikes"][platform] = {**spike, "last_bucket": last}
         else:
             have["last_bucket"] = max(have["last_bucket"], spike["last_bucket"])
 

@@ -65,7 +65,7 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     # its platforms, and none when it took off with it on all of its own: fragments of one
     # storm must not page the on-call team twice.
     own = state["grievances"][gid]["spikes"]
-    for iid, inc in sorted(state["incidents"].items()):
+    for _iid, inc in sorted(state["incidents"].items()):
         sim = grievances.likeness(state, [gid], inc["members"], cfg)
         theirs = _spikes(state, inc["members"])
         loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now

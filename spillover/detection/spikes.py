@@ -87,7 +87,8 @@ def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: Detector
             continue
         for p, s in elsewhere.items():
             mate = o["spikes"].get(p)
-            if mate is not None and o["incident"] is None and abs(mate["first_bucket"] - s["first_bucket"]) <= cfg.longest:
+            if mate is not None and o["incident"] is None and \
+                    abs(mate["first_bucket"] - s["first_bucket"]) <= cfg.longest:
                 group.add(other)
     return sorted(group), True
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 _WORD = re.compile(r"[^\W\d_][\w'’-]{2,}", re.UNICODE)
 _LINKS = re.compile(r"https?://\S+|[@#]\w+")
 _STOP = frozenset(

@@ -158,7 +158,8 @@ def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: d
         legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(brand, p, "normal", 4), 4) for i, p in enumerate(platforms))
         grievance = "launch"
     else:  # two unrelated grievances of one brand at once, each on its own platform
-        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3), 3) for i, p in enumerate(platforms[:2]))
+        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3), 3)
+                     for i, p in enumerate(platforms[:2]))
         pair = rng.sample(grievances, 2)
         while taken & set(pair):
             pair = rng.sample(grievances, 2)
@@ -213,7 +214,8 @@ class Generator:
                     ts = self.t0 + i * SLOT
                     for _ in range(_poisson(self.rng, rate * volume * self._rhythm(ts) * SLOT / HOUR)):
                         mood = self._pick_mood()
-                        posts.append(self._post(brand, platform, ts + self.rng.uniform(0, SLOT), self._chatter(brand, mood)))
+                        text = self._chatter(brand, mood)
+                        posts.append(self._post(brand, platform, ts + self.rng.uniform(0, SLOT), text))
         return posts
 
     def _pick_mood(self) -> str:
@@ -241,7 +243,7 @@ class Generator:
             onsets[leg.platform] = format_epoch(start)
             grievance = grievances[i % len(grievances)]
             times, leg_posts = [], []
-            for k in range(leg.posts):
+            for _ in range(leg.posts):
                 # Volume ramps up: most posts come after the first part of the leg.
                 times.append(start + leg.duration_h * HOUR * self.rng.random() ** 0.8)
                 leg_posts.append(self._planted_post(plan, leg.platform, grievance, times[-1]))
@@ -325,7 +327,8 @@ class Generator:
             "author": f"user{self.rng.randrange(1, 50_000)}", "lang": "en",
             "url": f"https://{platform}.example/{brand.split()[0].lower()}/{self.counter}",
             "author_followers": int(self.rng.lognormvariate(5, 1.6) * followers_scale),
-            "engagement": {"likes": _poisson(self.rng, 4), "shares": _poisson(self.rng, 1), "replies": _poisson(self.rng, 1)},
+            "engagement": {"likes": _poisson(self.rng, 4), "shares": _poisson(self.rng, 1),
+                           "replies": _poisson(self.rng, 1)},
         }
         # One post in ten carries no brand: the watchlist must find it in the text.
         if self.rng.random() >= 0.1:

@@ -17,11 +17,12 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from test_faults import Run, wait_for  # noqa: E402
+
 from spillover.broker import EmbeddedBroker  # noqa: E402
 from spillover.kafka_io import read_topic  # noqa: E402
 from spillover.models.pipeline import SentimentModel  # noqa: E402
 from spillover.settings import ModelSettings  # noqa: E402
-from test_faults import Run, wait_for  # noqa: E402
 
 
 def one_run(broker: str, model) -> str:

@@ -20,7 +20,6 @@ def broker():
 @pytest.fixture(scope="session")
 def model():
     from spillover.models.pipeline import SentimentModel
-
     from spillover.settings import ModelSettings
 
     return SentimentModel.load(ModelSettings())

@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 import torch
+
 from spillover.models.calibrate import cross_validated, fit_offsets, macro_recall
 
 
@@ -40,10 +41,11 @@ def test_the_held_out_estimate_is_not_above_the_fitted_figure():
 @pytest.mark.model
 def test_calibrating_an_artefact_on_labelled_posts_shifts_its_biases_and_can_be_redone(tmp_path):
     from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
     from spillover.models.calibrate import apply_to_artefact, logits_of
     from spillover.models.encoder import ARTEFACT_DIR, LABELS, encoder_dir
     from spillover.models.loading import load_shipped
-    from transformers import AutoTokenizer
 
     artefact = tmp_path / "artefact"
     shutil.copytree(ARTEFACT_DIR, artefact)

@@ -8,6 +8,8 @@ import uuid
 
 import pytest
 from fake_services import FakeFeeds, FakeGraph, FakeMastodon, FakeReddit, FakeX
+from tcp_proxy import TcpProxy
+
 from spillover.agents.base import Runner, Target
 from spillover.agents.checkpoint import CheckpointStore
 from spillover.agents.facebook import FacebookConnector, throttle_wait
@@ -15,8 +17,6 @@ from spillover.agents.http import HttpClient
 from spillover.agents.metrics import ConnectorMetrics
 from spillover.agents.publisher import Publisher
 from spillover.agents.registry import build
-from tcp_proxy import TcpProxy
-
 from spillover.broker import EmbeddedBroker, free_port
 from spillover.cli.main import main
 from spillover.kafka_io import ensure_topics, read_topic

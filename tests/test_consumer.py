@@ -2,6 +2,7 @@
 import faust
 from faust.types import TP
 from faust.types.tuples import ConsumerMessage
+
 from spillover.streams.consumer import install
 
 

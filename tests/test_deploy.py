@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 import yaml
-from spillover.agents.metrics import ConnectorMetrics
 
+from spillover.agents.metrics import ConnectorMetrics
 from spillover.metrics import PipelineMetrics
 from spillover.watchlist import Watchlist
 
@@ -65,7 +65,6 @@ def test_the_shipped_watchlist_is_one_the_worker_accepts():
 
 def test_the_shipped_config_file_is_one_the_worker_accepts(tmp_path):
     from spillover.models.pipeline import compute_dtype
-
     from spillover.settings import load_settings
 
     config = yaml.safe_load((DEPLOY / "kubernetes" / "configmap.yaml").read_text())

@@ -9,8 +9,8 @@ import time
 
 import pytest
 from helpers import isolated_settings
-from spillover.agents.replay import publish_lines
 
+from spillover.agents.replay import publish_lines
 from spillover.demo import WorkerProcess
 from spillover.detection import Detector
 from spillover.enrichment import Rejection, parse

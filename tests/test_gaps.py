@@ -3,9 +3,9 @@ import asyncio
 import uuid
 
 import pytest
-from spillover.streams.gaps import Gap, GapFiller, OffsetLedger, Record, RecordMessage
 
 from spillover.kafka_io import json_producer
+from spillover.streams.gaps import Gap, GapFiller, OffsetLedger, Record, RecordMessage
 
 
 def event(offset: int, partition: int = 0, topic: str = "posts.raw") -> Record:
@@ -63,9 +63,9 @@ def test_a_partition_new_to_the_agent_starts_at_the_committed_offset():
 def test_committed_offsets_are_read_from_the_group(broker):
     from kafka import KafkaConsumer, TopicPartition
     from kafka.structs import OffsetAndMetadata
-    from spillover.streams.gaps import committed_offsets
 
     from spillover.kafka_io import API_VERSION
+    from spillover.streams.gaps import committed_offsets
 
     topic, group = f"gaps-{uuid.uuid4().hex[:8]}", f"group-{uuid.uuid4().hex[:8]}"
     producer = json_producer(broker, client_id="gap-test")

@@ -2,11 +2,11 @@ import json
 
 import pytest
 import torch
-from spillover.models.encoder import encoder_dir
-from spillover.models.pipeline import SentimentModel, compute_dtype
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
 from spillover.cli.main import main
+from spillover.models.encoder import encoder_dir
+from spillover.models.pipeline import SentimentModel, compute_dtype
 from spillover.settings import ModelSettings
 
 pytestmark = pytest.mark.model

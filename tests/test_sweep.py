@@ -1,6 +1,7 @@
 """The sweep's out-of-fold bookkeeping: the held-out estimate is only fair if no model scores
 a tweet it was trained on, and every tweet's score comes from the model that held it out."""
 import torch
+
 from spillover.models.sweep import FOLDS, fold_splits, folds_of, stitch
 
 

@@ -214,8 +214,9 @@ class Generator:
                     ts = self.t0 + i * SLOT
                     for _ in range(_poisson(self.rng, rate * volume * self._rhythm(ts) * SLOT / HOUR)):
                         mood = self._pick_mood()
-                        text = self._chatter(brand, mood)
-                        posts.append(self._post(brand, platform, ts + self.rng.uniform(0, SLOT), text))
+                        # The time is drawn before the text: the suite's scenarios depend on the order.
+                        at = ts + self.rng.uniform(0, SLOT)
+                        posts.append(self._post(brand, platform, at, self._chatter(brand, mood)))
         return posts
 
     def _pick_mood(self) -> str:

@@ -198,6 +198,19 @@ def test_a_slow_storm_quiet_between_platforms_stays_one_incident():
     assert len({e.incident_id for e in events}) == 1
 
 
+def test_a_resolved_storm_is_taken_up_again_only_within_link_hours_of_its_last_spike():
+    # Loud until about hour 38, resolved six quiet hours later: the blogs 20 hours after the
+    # last spike are the slow storm reaching them; 26 hours after, they are a burst of their own
+    # (one platform: no incident), even though that is within `link_hours` of the resolution.
+    storm = burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3)
+    for start_h, taken_up in ((58, True), (64, False)):
+        events, _ = run(by_time(background() + storm + burst("blog", start_h, 12, 3)))
+        statuses = [e.status for e in events]
+        after = events[statuses.index("resolved") + 1:]
+        assert bool(after) is taken_up, (start_h, incident_statuses(events))
+        assert len({e.incident_id for e in events}) == 1
+
+
 def test_a_storm_taken_up_again_counts_each_complaint_once():
     charged = "acme charged me twice and support ignores me"
     locked = "locked out of the acme app, login loop with error code 5"

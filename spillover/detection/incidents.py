@@ -5,7 +5,8 @@ are at least `link_similarity` alike) stand on two platforms within `link` bucke
 when it reaches another platform; updated when its complaints grow by `update_growth` or its
 severity rises; resolved after `quiet` buckets without a spike. One id throughout. Loud
 again after it was resolved, only where it had been, the grievance opens a new incident whose
-`follows` names the old one; loud on a new platform too, the old one goes on (`_reopen`).
+`follows` names the old one; loud on a new platform too, within `link` of its last spike, the
+old one goes on (`_reopen`).
 """
 from __future__ import annotations
 
@@ -123,11 +124,14 @@ def _took_off_with(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorCon
 
 def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     """The same grievance loud on a new platform, either since before the incident was called
-    over (blog posts often reach us hours after they were written) or within `link` after it
-    (a slow storm, quiet for a while between platforms): the incident goes on, under its id."""
+    over (blog posts often reach us hours after they were written) or within `link` of its last
+    spike (a slow storm, quiet for a while between platforms): the incident goes on, under its
+    id. `link` counts from the last spike, as it does between the platforms of an open
+    incident: counted from the resolution, `quiet` hours later, a burst of the same grievance a
+    day and more after the storm went quiet would page the team as the storm spreading."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
-        new_platform = any(p not in inc["path"] and s["onset_bucket"] <= inc["resolved_bucket"] + cfg.link
+        new_platform = any(p not in inc["path"] and s["onset_bucket"] <= _last_loud(inc, cfg) + cfg.link
                            for p, s in spikes.items())
         if new_platform and _same_grievance(state, [gid], inc, cfg):
             state["incidents"][iid] = state["resolved"].pop(iid)
@@ -339,3 +343,8 @@ def _response(platforms: list[PlatformActivity]) -> dict[str, Any]:
         "unanswered_on": [p.platform for p in platforms if not p.brand_replies],
         "deleted_posts": sum(p.deleted_posts for p in platforms),
     }
+
+
+def _last_loud(inc: dict[str, Any], cfg: DetectorConfig) -> int:
+    """The last bucket a resolved incident had a spike: it resolved `quiet` buckets later."""
+    return inc["resolved_bucket"] - cfg.quiet

@@ -115,7 +115,8 @@ class DetectionSettings:
     complaint_likeness: float = 0.25
     # A grievance loud on exactly the platforms where an open incident is loud joins it at this
     # likeness, as does one loud on two platforms that took off on one of the incident's within
-    # the longest scan window of it: one storm is told in many ways at once.
+    # the longest scan window of it: one storm is told in many ways at once. The latter also
+    # takes up a resolved incident again when the grievance reaches a new platform.
     storm_likeness: float = 0.0
     # A grievance that took off on a platform an open incident is not loud on, within the
     # longest scan window of its first onset, joins it at this likeness: often the storm's own

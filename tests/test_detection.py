@@ -640,6 +640,29 @@ def test_two_grievances_told_in_many_wordings_one_platform_each_stay_quiet(seed)
     assert events == []
 
 
+def _wording(tag: str, wording: int, platform: str, start_h: float, n: int, hours: float, rng) -> list:
+    """n complaints over the hours in one wording of grievance 10, a little alike to its others."""
+    out = []
+    for k in range(n):
+        p = post(f"{platform}:{tag}{k}", platform, T0 + (start_h + k * hours / n) * HOUR)
+        emb = _embedding((0.45, 10), (0.75, wording), (0.2, rng.randrange(36, 48)))
+        out.append(dataclasses.replace(p, embedding=emb))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_a_wording_that_took_off_with_a_resolved_storm_takes_it_up_again_on_a_new_platform(seed):
+    """One storm in two wordings, loud together on twitter; the first wording reaches facebook
+    and opens the incident, which resolves. When the second wording reaches the blogs, it is
+    the storm spreading, not a second incident: it took off with the storm on twitter."""
+    rng = random.Random(seed)
+    storm = _wording("a", 20, "twitter", 33, 40, 3, rng) + _wording("b", 20, "facebook", 40, 20, 2, rng)
+    other = _wording("c", 21, "twitter", 33.2, 40, 3, rng) + _wording("d", 21, "blog", 56, 10, 3, rng)
+    events, _ = run(by_time(_embedded_background(seed) + storm + other))
+    assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
+    assert events[-1].path == ["twitter", "facebook", "blog"], incident_statuses(events)
+
+
 def _one_wording(tag: str, grievance: int, platform: str, start_h: float, rng) -> list:
     """Eight complaints over two hours; every grievance here shares a little of axis 13 (what
     two problems of one brand have in common once the brand is taken away)."""

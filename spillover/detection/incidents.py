@@ -123,17 +123,18 @@ def _took_off_with(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorCon
 
 
 def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
-    """The same grievance loud on a new platform, either since before the incident was called
-    over (blog posts often reach us hours after they were written) or within `link` of its last
-    spike (a slow storm, quiet for a while between platforms): the incident goes on, under its
-    id. `link` counts from the last spike, as it does between the platforms of an open
-    incident: counted from the resolution, `quiet` hours later, a burst of the same grievance a
-    day and more after the storm went quiet would page the team as the storm spreading."""
+    """The same grievance (or the storm in other words, `_told_with`) loud on a new platform,
+    either since before the incident was called over (blog posts often reach us hours after
+    they were written) or within `link` of its last spike (a slow storm, quiet for a while
+    between platforms): the incident goes on, under its id. `link` counts from the last spike,
+    as it does between the platforms of an open incident: counted from the resolution, `quiet`
+    hours later, a burst of the same grievance a day and more after the storm went quiet would
+    page the team as the storm spreading."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
         new_platform = any(p not in inc["path"] and s["onset_bucket"] <= _last_loud(inc, cfg) + cfg.link
                            for p, s in spikes.items())
-        if new_platform and _same_grievance(state, [gid], inc, cfg):
+        if new_platform and (_same_grievance(state, [gid], inc, cfg) or _told_with(state, gid, inc, cfg)):
             state["incidents"][iid] = state["resolved"].pop(iid)
             # Its grievances are its own again, but for those another incident took meanwhile.
             kept = [m for m in inc["members"] if m in state["grievances"] and m != gid
@@ -142,6 +143,15 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
             _join(state, inc, kept + [gid])
             return True
     return False
+
+
+def _told_with(state: dict[str, Any], gid: int, inc: dict[str, Any], cfg: DetectorConfig) -> bool:
+    """Whether grievance gid took off with a resolved incident on one of its platforms and is
+    as alike as `storm_likeness`: the storm in other words, as `_place` judges an open one."""
+    theirs = {p: {"onset": onset} for p, onset in inc["onsets"].items()}
+    kept = [m for m in inc["members"] if m in state["grievances"]]
+    return (any(_took_off_with(state["grievances"][gid]["spikes"], theirs, cfg)) and bool(kept)
+            and grievances.likeness(state, [gid], kept, cfg) >= cfg.storm_likeness)
 
 
 def _recurrence_of(state: dict[str, Any], group: list[int], cfg: DetectorConfig) -> str:

@@ -356,5 +356,6 @@ def _response(platforms: list[PlatformActivity]) -> dict[str, Any]:
 
 
 def _last_loud(inc: dict[str, Any], cfg: DetectorConfig) -> int:
-    """The last bucket a resolved incident had a spike: it resolved `quiet` buckets later."""
+    """The last bucket a resolved incident had a spike: it resolves `quiet` buckets after it (a
+    bucket or so later if an update was due then, which leaves `link` that much longer)."""
     return inc["resolved_bucket"] - cfg.quiet

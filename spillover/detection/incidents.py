@@ -70,7 +70,7 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
         sim = grievances.likeness(state, [gid], inc["members"], cfg)
         theirs = _spikes(state, inc["members"])
         loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
-        together = _took_off_with(own, theirs, cfg)
+        together = _took_off_with(own, {p: s["onset"] for p, s in theirs.items()}, cfg)
         if sim >= cfg.pool_similarity or all(together) or (sim >= cfg.storm_likeness and (
                 set(own) <= loud_on or any(together))):
             _join(state, inc, [gid])
@@ -112,14 +112,15 @@ def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> 
             _join(state, inc, [gid])
 
 
-def _took_off_with(own: dict[str, Any], theirs: dict[str, Any], cfg: DetectorConfig) -> list[bool]:
+def _took_off_with(own: dict[str, Any], onsets: dict[str, float], cfg: DetectorConfig) -> list[bool]:
     """For a grievance loud on two platforms or more (none: [False]), whether it took off on
-    each within the longest window of the incident there. On one of them: one storm told in
-    other words, spreading along its own path; on all: the same storm, whatever the words."""
+    each within the longest window of the incident's onset there. On one of them: one storm
+    told in other words, spreading along its own path; on all: the same storm, whatever the
+    words."""
     if len(own) < 2:
         return [False]
     window = cfg.longest * cfg.bucket_s
-    return [p in theirs and abs(s["onset"] - theirs[p]["onset"]) <= window for p, s in own.items()]
+    return [p in onsets and abs(s["onset"] - onsets[p]) <= window for p, s in own.items()]
 
 
 def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
@@ -148,9 +149,8 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
 def _told_with(state: dict[str, Any], gid: int, inc: dict[str, Any], cfg: DetectorConfig) -> bool:
     """Whether grievance gid took off with a resolved incident on one of its platforms and is
     as alike as `storm_likeness`: the storm in other words, as `_place` judges an open one."""
-    theirs = {p: {"onset": onset} for p, onset in inc["onsets"].items()}
-    kept = [m for m in inc["members"] if m in state["grievances"]]
-    return (any(_took_off_with(state["grievances"][gid]["spikes"], theirs, cfg)) and bool(kept)
+    kept = _still_held(state, inc)
+    return (any(_took_off_with(state["grievances"][gid]["spikes"], inc["onsets"], cfg)) and bool(kept)
             and grievances.likeness(state, [gid], kept, cfg) >= cfg.storm_likeness)
 
 
@@ -172,10 +172,15 @@ def _same_grievance(state: dict[str, Any], gids: list[int], inc: dict[str, Any],
     """Whether grievances gids are a resolved incident's: one of its own, or `link_similarity`
     alike to those it still has. One whose grievances were all forgotten (the cap makes room
     by dropping idle ones) is nobody's."""
-    kept = [m for m in inc["members"] if m in state["grievances"]]
+    kept = _still_held(state, inc)
     if set(gids) & set(kept):
         return True
     return bool(kept) and grievances.likeness(state, gids, kept, cfg) >= cfg.link_similarity
+
+
+def _still_held(state: dict[str, Any], inc: dict[str, Any]) -> list[int]:
+    """A resolved incident's grievances that have not been forgotten since."""
+    return [m for m in inc["members"] if m in state["grievances"]]
 
 
 def _join(state: dict[str, Any], inc: dict[str, Any], gids: list[int]) -> None:

@@ -598,16 +598,22 @@ def _embedding(*parts: tuple[float, int]) -> tuple[float, ...]:
     return tuple(round(x / norm, 4) for x in v)
 
 
+def _complaints(tag: str, platform: str, start_h: float, n: int, hours: float, parts: tuple, noise: float,
+                rng) -> list:
+    """n complaints spread evenly over the hours, each embedded as `parts` plus `noise` on a
+    random one of axes 36-47 (what makes two complaints in one wording differ)."""
+    out = []
+    for k in range(n):
+        p = post(f"{platform}:{tag}{k}", platform, T0 + (start_h + k * hours / n) * HOUR)
+        out.append(dataclasses.replace(p, embedding=_embedding(*parts, (noise, rng.randrange(36, 48)))))
+    return out
+
+
 def _told(tag: str, grievance: int, wordings: range, platforms: list[str], start_h: float, rng) -> list:
     """Three complaints in each wording on each platform, an hour apart."""
-    out = []
-    for i, platform in enumerate(platforms):
-        for j, wording in enumerate(wordings):
-            for k in range(3):
-                p = post(f"{platform}:{tag}{j}-{k}", platform, T0 + (start_h + i * 0.5 + j * 0.1 + k) * HOUR)
-                emb = _embedding((0.38, grievance), (0.8, wording), (0.2, rng.randrange(36, 48)))
-                out.append(dataclasses.replace(p, embedding=emb))
-    return out
+    return [p for i, platform in enumerate(platforms) for j, wording in enumerate(wordings)
+            for p in _complaints(f"{tag}{j}-", platform, start_h + i * 0.5 + j * 0.1, 3, 3,
+                                 ((0.38, grievance), (0.8, wording)), 0.2, rng)]
 
 
 def _embedded_background(seed: int) -> list:
@@ -642,12 +648,7 @@ def test_two_grievances_told_in_many_wordings_one_platform_each_stay_quiet(seed)
 
 def _wording(tag: str, wording: int, platform: str, start_h: float, n: int, hours: float, rng) -> list:
     """n complaints over the hours in one wording of grievance 10, a little alike to its others."""
-    out = []
-    for k in range(n):
-        p = post(f"{platform}:{tag}{k}", platform, T0 + (start_h + k * hours / n) * HOUR)
-        emb = _embedding((0.45, 10), (0.75, wording), (0.2, rng.randrange(36, 48)))
-        out.append(dataclasses.replace(p, embedding=emb))
-    return out
+    return _complaints(tag, platform, start_h, n, hours, ((0.45, 10), (0.75, wording)), 0.2, rng)
 
 
 @pytest.mark.parametrize("seed", range(1, 9))
@@ -666,12 +667,7 @@ def test_a_wording_that_took_off_with_a_resolved_storm_takes_it_up_again_on_a_ne
 def _one_wording(tag: str, grievance: int, platform: str, start_h: float, rng) -> list:
     """Eight complaints over two hours; every grievance here shares a little of axis 13 (what
     two problems of one brand have in common once the brand is taken away)."""
-    out = []
-    for k in range(8):
-        p = post(f"{platform}:{tag}{k}", platform, T0 + (start_h + k * 0.25) * HOUR)
-        emb = _embedding((0.75, grievance), (0.45, 13), (0.3, rng.randrange(36, 48)))
-        out.append(dataclasses.replace(p, embedding=emb))
-    return out
+    return _complaints(tag, platform, start_h, 8, 2, ((0.75, grievance), (0.45, 13)), 0.3, rng)
 
 
 @pytest.mark.parametrize("seed", range(1, 9))

@@ -184,6 +184,24 @@ def test_evaluate_refuses_a_start_that_is_not_a_time_before_loading_anything(cap
     assert "--start 'next friday' is not a time" in capsys.readouterr().err
 
 
+def test_evaluate_refuses_no_traffic_before_loading_anything(capsys):
+    from spillover.cli.main import main
+
+    assert main(["evaluate", "--traffic", "0"]) == 2
+    assert "--traffic must be more than 0" in capsys.readouterr().err
+
+
+@pytest.mark.model
+def test_evaluate_on_busier_brands_scores_the_same_plans_and_says_how_busy(model, capsys):
+    from spillover.cli.main import main
+    from spillover.scenarios.generator import random_plans
+
+    assert main(["evaluate", "--seeds", "3", "--traffic", "2.5"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    planted = sum(p.kind == "incident" for p in random_plans(3, 4.0))
+    assert "brands 2.5 times as busy" in head and f"; {planted} planted incidents" in head
+
+
 def test_suite_scenarios_begin_where_they_are_asked_to():
     from spillover.scenarios.generator import suite_scenario
     from spillover.timeutil import to_epoch

@@ -77,3 +77,33 @@ def test_a_suite_scenario_too_short_for_its_plans_is_refused_not_drawn_forever(c
     assert main(["evaluate", "--seeds", "2", "--days", "3"]) == 2
     assert "--days must be at least 4" in capsys.readouterr().err
     assert len(random_plans(2, 4.0)) >= 3  # the suite's own length still draws every decoy
+
+
+def test_a_busier_suite_scenario_has_the_same_plans_with_k_times_the_traffic():
+    """`evaluate --traffic K` asks how the settings hold up on a brand K times as busy: the
+    same storms and decoys at the same hours, over K times the everyday posts, each leg K
+    times as loud (the weakest keep their floor of posts)."""
+    from collections import Counter
+
+    from spillover.scenarios.generator import STRENGTH, random_plans, suite_scenario
+
+    def per_brand(lines, planted):
+        return Counter(p["brand"] for p in map(json.loads, lines) if p.get("brand") and p["id"] not in planted)
+
+    counts = {}
+    for k in (1.0, 3.0):
+        lines, truth = suite_scenario(4, traffic=k)
+        planted = {pid for t in truth for pid in t["post_ids"]}
+        counts[k] = per_brand(lines, planted)
+    assert set(counts[3.0]) == set(counts[1.0]) and len(counts[1.0]) == 4
+    for brand, n in counts[1.0].items():
+        assert 2.7 < counts[3.0][brand] / n < 3.3, brand
+    usual, busy = random_plans(4, 4.0), random_plans(4, 4.0, 3.0)
+    assert [(p.id, [(l.platform, l.start_h) for l in p.legs]) for p in usual] == \
+           [(p.id, [(l.platform, l.start_h) for l in p.legs]) for p in busy]
+    floor = max(f for _, f in STRENGTH.values())
+    legs = list(zip((l for p in usual for l in p.legs), (l for p in busy for l in p.legs)))
+    assert all(b.posts >= a.posts for a, b in legs)
+    storms = [(a, b) for p, q in zip(usual, busy) if p.kind == "incident" for a, b in zip(p.legs, q.legs)]
+    loud = [(a, b) for a, b in storms if a.posts > floor]  # above any floor: scaled in full
+    assert loud and all(2.9 <= b.posts / a.posts <= 3.1 for a, b in loud), loud

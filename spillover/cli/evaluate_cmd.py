@@ -42,6 +42,9 @@ def register(sub) -> None:
     p.add_argument("--volume", type=int, default=1, metavar="K",
                    help="with --throughput: send each post K times under new ids, a brand K times as busy "
                         "(a replay packs days into seconds, so the tests run once per bucket weigh on sparse traffic)")
+    p.add_argument("--traffic", type=float, default=1.0, metavar="K",
+                   help="every brand K times as busy on every platform, its storms and decoys with it (default "
+                        "1: the suite; 3 or 0.3 show how the settings hold up on a busier or quieter brand)")
     p.set_defaults(run=run)
 
 
@@ -77,6 +80,9 @@ def run(args) -> int:
     if args.volume < 1:
         print("spillover evaluate: --volume must be 1 or more", file=sys.stderr)
         return 2
+    if not args.traffic > 0:
+        print("spillover evaluate: --traffic must be more than 0", file=sys.stderr)
+        return 2
     if args.days < MIN_SUITE_DAYS:
         print(f"spillover evaluate: --days must be at least {MIN_SUITE_DAYS:g}: a day of warm-up, then "
               f"room for each brand's incident and the decoys at quiet times", file=sys.stderr)
@@ -97,7 +103,7 @@ def run(args) -> int:
     model = SentimentModel.load(settings.model)
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
-    scenarios = (suite_scenario(seed, args.days, start) for seed in seeds)
+    scenarios = (suite_scenario(seed, args.days, start, args.traffic) for seed in seeds)
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
@@ -110,10 +116,12 @@ def run(args) -> int:
     results = {name: s.summary() for name, s in scores.items()}
     cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
     if args.json:
-        print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "results": results,
+        print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "traffic": args.traffic,
+                          "results": results,
                           **({"cases": cases} if args.details else {})}))
         return 0
-    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}; "
+    busy = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
+    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{busy}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     print(f"{'':16}" + "".join(f"{title:>{max(len(title), 7) + 2}}" for title, _ in COLUMNS))
     for name, row in results.items():

@@ -91,19 +91,20 @@ MIN_SUITE_DAYS = 4.0
 DECOY_DRAWS = 10_000
 
 
-def random_plans(seed: int, days: float) -> tuple[Plan, ...]:
-    """The regression suite's plans: incidents of every shape, and the decoys that must stay quiet."""
+def random_plans(seed: int, days: float, traffic: float = 1.0) -> tuple[Plan, ...]:
+    """The regression suite's plans: incidents of every shape, and the decoys that must stay quiet.
+    `traffic` scales every leg's posts with the traffic it stands out from."""
     if days < MIN_SUITE_DAYS:
         raise ValueError(f"scenarios of the suite need at least {MIN_SUITE_DAYS:g} days, not {days:g}")
     rng = random.Random(seed * 7919)
     plans, busy = [], {}
     for brand in BRAND_VOLUME:
         if rng.random() < 0.85:
-            plan = _random_incident(rng, seed, brand, days)
+            plan = _random_incident(rng, seed, brand, days, traffic)
             plans.append(plan)
             busy[brand] = (plan.legs[0].start_h - 12, max(l.start_h + l.duration_h for l in plan.legs) + 18)
     for kind in ("decoy_single_platform", "decoy_happy_spike", "decoy_two_grievances"):
-        plans.append(_random_decoy(rng, seed, kind, days, busy, plans))
+        plans.append(_random_decoy(rng, seed, kind, days, busy, plans, traffic))
     return tuple(plans)
 
 
@@ -115,7 +116,7 @@ def _grievances_near(plans: list[Plan], brand: str, start_h: float, end_h: float
             for g in p.grievance.split("+")}
 
 
-def _random_incident(rng: random.Random, seed: int, brand: str, days: float) -> Plan:
+def _random_incident(rng: random.Random, seed: int, brand: str, days: float, traffic: float) -> Plan:
     grievance = rng.choice(sorted(V.BRANDS[brand]["grievances"]))
     path = rng.sample(INCIDENT_PLATFORMS, rng.choice((2, 2, 3, 3, 4)))
     speed, strength = rng.choice(sorted(GAP_H)), rng.choice(sorted(STRENGTH))
@@ -123,17 +124,18 @@ def _random_incident(rng: random.Random, seed: int, brand: str, days: float) -> 
     for i, platform in enumerate(path):
         t += rng.uniform(*GAP_H[speed]) if i else 0
         duration = rng.uniform(2, 4) * (1.5 if platform == "blog" else 1)
-        legs.append(Leg(platform, t, _leg_posts(brand, platform, strength, duration), duration))
+        legs.append(Leg(platform, t, _leg_posts(brand, platform, strength, duration, traffic), duration))
     return Plan(f"s{seed}-{_slug(brand)}-{grievance}-{speed}-{strength}", brand, "incident", grievance, tuple(legs))
 
 
-def _leg_posts(brand: str, platform: str, strength: str, duration_h: float) -> int:
-    usual = PLATFORM_RATE[platform] * BRAND_VOLUME[brand] * MOOD[0][1] * duration_h
+def _leg_posts(brand: str, platform: str, strength: str, duration_h: float, traffic: float) -> int:
+    usual = PLATFORM_RATE[platform] * BRAND_VOLUME[brand] * traffic * MOOD[0][1] * duration_h
     multiple, floor = STRENGTH[strength]
     return max(floor, round(multiple * usual))
 
 
-def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: dict, plans: list[Plan]) -> Plan:
+def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: dict, plans: list[Plan],
+                  traffic: float) -> Plan:
     """A decoy at a time its brand is quiet. Its grievances differ from those the brand's other
     plans have within SEPARATE_H of it: one grievance loud on two platforms within a day is an
     incident, not a decoy. Only a draw that clashes is drawn again."""
@@ -150,15 +152,16 @@ def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: d
     platforms = rng.sample(INCIDENT_PLATFORMS[:3], 3)
     grievances = sorted(V.BRANDS[brand]["grievances"])
     if kind == "decoy_single_platform":
-        legs = (Leg(platforms[0], start, _leg_posts(brand, platforms[0], "strong", 3), 3),)
+        legs = (Leg(platforms[0], start, _leg_posts(brand, platforms[0], "strong", 3, traffic), 3),)
         grievance = rng.choice(grievances)
         while grievance in taken:
             grievance = rng.choice(grievances)
     elif kind == "decoy_happy_spike":
-        legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(brand, p, "normal", 4), 4) for i, p in enumerate(platforms))
+        legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(brand, p, "normal", 4, traffic), 4)
+                     for i, p in enumerate(platforms))
         grievance = "launch"
     else:  # two unrelated grievances of one brand at once, each on its own platform
-        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3), 3)
+        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3, traffic), 3)
                      for i, p in enumerate(platforms[:2]))
         pair = rng.sample(grievances, 2)
         while taken & set(pair):
@@ -173,12 +176,13 @@ def _slug(brand: str) -> str:
 
 class Generator:
     def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS,
-                 brands: tuple[str, ...] = tuple(BRAND_VOLUME)):
+                 brands: tuple[str, ...] = tuple(BRAND_VOLUME), traffic: float = 1.0):
         self.rng = random.Random(seed)
         self.t0 = to_epoch(start)
         self.days = days
         self.plans = plans
         self.brands = brands
+        self.traffic = traffic  # every brand this many times as busy as BRAND_VOLUME says
         self.counter = 0
 
     def run(self) -> tuple[list[dict[str, Any]], list[Planted]]:
@@ -208,7 +212,7 @@ class Generator:
         posts = []
         slots = int(self.days * 24 * HOUR / SLOT)
         for brand in self.brands:
-            volume = BRAND_VOLUME[brand]
+            volume = BRAND_VOLUME[brand] * self.traffic
             for platform, rate in PLATFORM_RATE.items():
                 for i in range(slots):
                     ts = self.t0 + i * SLOT
@@ -370,16 +374,18 @@ def watchlist_yaml() -> dict[str, Any]:
 
 
 def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0,
-             plans: tuple[Plan, ...] = SAMPLE_PLANS, brands: tuple[str, ...] = SAMPLE_BRANDS):
+             plans: tuple[Plan, ...] = SAMPLE_PLANS, brands: tuple[str, ...] = SAMPLE_BRANDS,
+             traffic: float = 1.0):
     """Posts (arrival order) and the planted truth for one seeded scenario."""
-    posts, truth = Generator(seed, start, days, plans, brands).run()
+    posts, truth = Generator(seed, start, days, plans, brands, traffic).run()
     return posts, [asdict(t) for t in truth]
 
 
 SUITE_START = "2026-03-02T00:00:00Z"  # a Monday: four days of the suite hold no weekend
 
 
-def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START):
-    """One scenario of the regression suite, as (lines, truth)."""
-    posts, truth = generate(seed, start, days, random_plans(seed, days), tuple(BRAND_VOLUME))
+def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START, traffic: float = 1.0):
+    """One scenario of the regression suite, as (lines, truth); `traffic` makes every brand that
+    many times as busy, its incidents and decoys with it (the weakest legs keep their floor of posts)."""
+    posts, truth = generate(seed, start, days, random_plans(seed, days, traffic), tuple(BRAND_VOLUME), traffic)
     return [json.dumps(p, ensure_ascii=False).encode() for p in posts], truth

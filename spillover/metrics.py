@@ -4,11 +4,13 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30)
+STATE_BUCKETS = tuple(2 ** k * 1024 for k in range(4, 14))  # 16 KiB to 8 MiB
 
 
 class PipelineMetrics:
     def __init__(self, registry: CollectorRegistry | None = None):
         self.registry = registry or CollectorRegistry()
+        self._largest_state = 0
         r = self.registry
         self.posts_in = Counter("spillover_posts_in", "Valid posts read from posts.raw", ["platform"], registry=r)
         self.posts_out = Counter("spillover_posts_enriched", "Posts written to posts.enriched", ["platform"],
@@ -36,6 +38,19 @@ class PipelineMetrics:
                                    ["topic", "outcome"], registry=r)
         self.event_time_lag = Gauge("spillover_detector_watermark_lag_seconds",
                                     "Wall clock minus the newest event time the detector has seen", registry=r)
+        self.detector_state_bytes = Histogram("spillover_detector_state_bytes",
+                                              "Size of each brand state written to the table's changelog",
+                                              buckets=STATE_BUCKETS, registry=r)
+        self.detector_state_largest = Gauge("spillover_detector_state_largest_bytes",
+                                            "The largest brand state this worker has written", registry=r)
+        self.detector_state_limit = Gauge("spillover_detector_state_limit_bytes",
+                                          "kafka.max_message_bytes: a larger state cannot be written", registry=r)
+
+    def state_written(self, size: int) -> None:
+        self.detector_state_bytes.observe(size)
+        if size > self._largest_state:
+            self._largest_state = size
+            self.detector_state_largest.set(size)
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> None:
         """Expose /metrics on `port` (0: do nothing)."""

@@ -32,6 +32,11 @@ class KafkaSettings:
     session_timeout_s: float = 10.0
     heartbeat_interval_s: float = 2.0
     rebalance_timeout_s: float = 20.0
+    # The largest message the workers send, and the detector table's changelog topic accepts
+    # (`max.message.bytes`, set when the worker creates it): one message holds one brand's
+    # detector state, compressed. Kafka's own default is about 1 MB; raise both together (an
+    # existing changelog topic keeps its setting: change it there too).
+    max_message_bytes: int = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
         broker_session_timeout=k.session_timeout_s,
         broker_heartbeat_interval=k.heartbeat_interval_s,
         broker_rebalance_timeout=k.rebalance_timeout_s,
+        producer_max_request_size=k.max_message_bytes,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         # Faust's default: on a rebalance, wait until the batches in hand are processed and
@@ -71,12 +72,15 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     # the partition its posts arrive on, and a worker that takes a partition over restores the
     # states of exactly its brands (see BatchedStates). Faust takes a table's serializers from
     # key_type and value_type and ignores a schema's: bytes gives raw keys (a str key would be
-    # written JSON-quoted and hash to another partition).
+    # written JSON-quoted and hash to another partition). Values are bytes too, so that
+    # recovery reads the stored states back as they are, for BatchedStates to decode (a json
+    # fallback would fail on compressed bytes).
     table = app.Table("detector-state", default=None, partitions=k.partitions, use_partitioner=True,
-                      key_type=bytes)
-    # Written with the core's own JSON form; read back on recovery by Faust's json codec, which
-    # BatchedStates undoes (state.revive).
-    table.value_serializer = DetectorStateCodec()
+                      key_type=bytes, value_type=bytes,
+                      extra_topic_configs={"max.message.bytes": str(k.max_message_bytes)})
+    # Written in the core's own compressed form (state.encode).
+    table.value_serializer = DetectorStateCodec(metrics.state_written)
+    metrics.detector_state_limit.set(k.max_message_bytes)
     watchlist = Watchlist.load(settings.app.watchlist)
     detector = Detector.for_watchlist(settings.detection, watchlist)
     # One thread: the model already uses every core, and order must be kept.

@@ -1,7 +1,7 @@
-"""How the detector's table stores a brand's state: the core's own JSON form, caches left out."""
+"""How the detector's table stores a brand's state: the core's compressed JSON form."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from faust.serializers.codecs import Codec
 
@@ -9,10 +9,22 @@ from ..detection import state
 
 
 class DetectorStateCodec(Codec):
-    """Faust's json codec cannot write numpy arrays and would keep the derived caches."""
+    """Writes a live state as `state.encode` does (Faust's json codec cannot write numpy arrays,
+    would keep the derived caches, and does not compress), and reads the stored bytes back
+    unchanged: `state.revive` decodes them on first use, whichever codec Faust read them with.
+
+    `written` hears the size of every state written, for the metrics: a brand whose state
+    nears `kafka.max_message_bytes` would soon have its changelog writes refused."""
+
+    def __init__(self, written: Callable[[int], None] | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._written = written
 
     def _dumps(self, obj: Any) -> bytes:
-        return state.dumps(obj).encode()
+        data = obj if isinstance(obj, (bytes, bytearray)) else state.encode(obj)
+        if self._written is not None:
+            self._written(len(data))
+        return bytes(data)
 
     def _loads(self, s: bytes) -> Any:
-        return state.loads(s)
+        return s

@@ -73,3 +73,14 @@ def test_the_shipped_config_file_is_one_the_worker_accepts(tmp_path):
     settings = load_settings({}, config_file=str(path), env={})  # an unknown or mistyped setting raises
     assert settings.kafka.replication_factor == 3 and settings.app.watchlist == "/etc/spillover/watchlist.yaml"
     compute_dtype(settings.model)  # a number format the model accepts
+
+
+def test_the_state_size_alert_sees_the_largest_state_written_against_the_limit():
+    metrics = PipelineMetrics()
+    metrics.detector_state_limit.set(1_000_000)
+    for size in (500_000, 850_000, 300_000):
+        metrics.state_written(size)
+    value = metrics.registry.get_sample_value
+    assert value("spillover_detector_state_largest_bytes") == 850_000  # over 80%: the alert fires
+    assert value("spillover_detector_state_limit_bytes") == 1_000_000
+    assert value("spillover_detector_state_bytes_count") == 3

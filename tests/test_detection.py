@@ -448,6 +448,32 @@ def test_a_state_restored_by_a_plain_json_decoder_decides_as_the_saved_one():
     assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight
 
 
+def test_a_state_stored_compressed_decides_as_the_saved_one_and_old_plain_states_still_read():
+    # One Kafka message holds a brand's whole state; stored compressed, it stays under the
+    # broker's message limit three times longer. A changelog written before holds plain JSON.
+    from spillover.detection.state import dumps, revive
+    from spillover.streams.codec import DetectorStateCodec
+
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    cut = len(posts) // 2 + 40
+    straight, _ = run(posts)
+    sizes: list[int] = []
+    codec = DetectorStateCodec(sizes.append)
+    for stored_as in ("compressed", "plain"):
+        detector, states, events = Detector(SETTINGS), {}, []
+        for p in posts[:cut]:
+            events.extend(detector.observe(states, p))
+        stored = {brand: codec.loads(codec.dumps(s)) if stored_as == "compressed" else dumps(s).encode()
+                  for brand, s in states.items()}
+        if stored_as == "compressed":
+            plain = sum(len(dumps(s)) for s in states.values())
+            assert sum(sizes) == sum(len(v) for v in stored.values()) < plain / 2
+        states = {brand: revive(value) for brand, value in stored.items()}
+        for p in posts[cut:]:
+            events.extend(detector.observe(states, p))
+        assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight, stored_as
+
+
 def test_posts_delivered_twice_count_once():
     # A replaced worker reads again what its predecessor had not committed: a stretch of the
     # stream arrives a second time, right after the first.

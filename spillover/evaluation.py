@@ -220,7 +220,33 @@ def detector_throughput(scenarios: Iterable[tuple[list[bytes], list[dict]]], mod
         passes += 1
     seconds = time.perf_counter() - started
     return {"posts": done, "seconds": round(seconds, 2), "posts_per_second": round(done / seconds),
-            "volume": volume, "posts_per_brand_bucket": round(_per_brand_bucket(posts, make_detector), 2)}
+            "volume": volume, "posts_per_brand_bucket": round(_per_brand_bucket(posts, make_detector), 2),
+            **_largest_state(posts, make_detector)}
+
+
+def _largest_state(scenarios: list[list], make_detector, every: int = 1000) -> dict[str, Any]:
+    """The largest brand state as the stream's table stores it (one Kafka message each), looked
+    at every `every` posts, with the time it takes to encode: what kafka.max_message_bytes must
+    hold, and what each batch pays per brand it touched."""
+    import time
+
+    from .detection.state import dumps, encode
+
+    largest: dict[str, Any] = {"largest_state_bytes": 0}
+    for scenario in scenarios:
+        detector, states = make_detector(), {}
+        for i, post in enumerate(scenario, 1):
+            detector.observe(states, post)
+            if i % every and i != len(scenario):
+                continue
+            state = states[post.brand]
+            started = time.perf_counter()
+            stored = encode(state)
+            took = time.perf_counter() - started
+            if len(stored) > largest["largest_state_bytes"]:
+                largest = {"largest_state_bytes": len(stored), "largest_state_json_bytes": len(dumps(state)),
+                           "largest_state_encode_ms": round(took * 1000, 1)}
+    return largest
 
 
 def _repeated(posts: list, volume: int) -> list:

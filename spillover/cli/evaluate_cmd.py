@@ -38,7 +38,8 @@ def register(sub) -> None:
                         "raised, wrong paths, reports that match nothing, duplicates")
     p.add_argument("--model", help="model name (default: the shipped model)")
     p.add_argument("--throughput", action="store_true",
-                   help="instead: enriched posts per second through the detector alone, on one core")
+                   help="instead: enriched posts per second through the detector alone, on one core, and "
+                        "the largest brand state as the stream's table stores it (one Kafka message)")
     p.add_argument("--volume", type=int, default=1, metavar="K",
                    help="with --throughput: send each post K times under new ids, a brand K times as busy "
                         "(a replay packs days into seconds, so the tests run once per bucket weigh on sparse traffic)")
@@ -109,7 +110,10 @@ def run(args) -> int:
         print(json.dumps(result) if args.json else
               f"detector alone: {result['posts_per_second']} posts/s "
               f"({result['posts']} posts in {result['seconds']} s; "
-              f"{result['posts_per_brand_bucket']} posts per brand per bucket of event time)")
+              f"{result['posts_per_brand_bucket']} posts per brand per bucket of event time)\n"
+              f"largest brand state as stored: {result['largest_state_bytes'] / 1024:.0f} KiB "
+              f"({result['largest_state_json_bytes'] / 1024:.0f} KiB of JSON), encoded in "
+              f"{result['largest_state_encode_ms']} ms; the stream writes it once per batch that touches the brand")
         return 0
     with tqdm(total=len(seeds), desc="evaluate", unit="scenario", file=sys.stderr, disable=args.json) as bar:
         scores = evaluate(scenarios, model, detectors, watchlist, bar.update)

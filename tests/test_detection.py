@@ -449,8 +449,9 @@ def test_a_state_restored_by_a_plain_json_decoder_decides_as_the_saved_one():
 
 
 def test_a_state_stored_compressed_decides_as_the_saved_one_and_old_plain_states_still_read():
-    # One Kafka message holds a brand's whole state; stored compressed, it stays under the
-    # broker's message limit three times longer. A changelog written before holds plain JSON.
+    # One Kafka message holds a brand's whole state, and the broker limits a message's size:
+    # stored compressed, it takes half the room or less. A changelog written before holds
+    # plain JSON.
     from spillover.detection.state import dumps, revive
     from spillover.streams.codec import DetectorStateCodec
 

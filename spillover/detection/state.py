@@ -5,10 +5,11 @@ workers. Keys starting with "_" are caches derived from the rest (a numpy matrix
 centroids); `dumps` leaves them out and they are rebuilt on first use, so a state restored
 from the table's changelog decides exactly as the one that was saved.
 
-The changelog stores `encode`'s form: that JSON, zlib-compressed. One Kafka message holds a
-brand's whole state, and Kafka refuses messages over `max.message.bytes` (1 MB by default):
-the JSON of a brand ten times as busy as the evaluation suite's is already 0.9 MB, most of it
-grievance centroids and evidence ids, and compressed it is a third of that.
+The changelog stores `encode`'s form: that JSON, vectors as raw float64, zlib-compressed. One
+Kafka message holds a brand's whole state, and Kafka refuses messages over
+`max.message.bytes` (1 MB by default): with its vectors as lists of numbers, the JSON of a
+brand ten times as busy as the evaluation suite's was 0.9 MB (grievance centroids, evidence
+ids and per-bucket counts, mostly); as `encode` writes it, 0.3 MB.
 
     {"watermark": float, "evaluated": int,           # last closed bucket decided
      "platforms": {platform: {                       # all posts about the brand there

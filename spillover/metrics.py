@@ -45,9 +45,13 @@ class PipelineMetrics:
                                             "The largest brand state this worker has written", registry=r)
         self.detector_state_limit = Gauge("spillover_detector_state_limit_bytes",
                                           "kafka.max_message_bytes: a larger state cannot be written", registry=r)
+        self.detector_state_encode = Histogram("spillover_detector_state_encode_seconds",
+                                               "Time to encode one brand state for the changelog",
+                                               buckets=LATENCY_BUCKETS, registry=r)
 
-    def state_written(self, size: int) -> None:
+    def state_written(self, size: int, seconds: float = 0.0) -> None:
         self.detector_state_bytes.observe(size)
+        self.detector_state_encode.observe(seconds)
         if size > self._largest_state:
             self._largest_state = size
             self.detector_state_largest.set(size)

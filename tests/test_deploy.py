@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 from spillover.agents.metrics import ConnectorMetrics
@@ -79,8 +80,9 @@ def test_the_state_size_alert_sees_the_largest_state_written_against_the_limit()
     metrics = PipelineMetrics()
     metrics.detector_state_limit.set(1_000_000)
     for size in (500_000, 850_000, 300_000):
-        metrics.state_written(size)
+        metrics.state_written(size, 0.02)
     value = metrics.registry.get_sample_value
     assert value("spillover_detector_state_largest_bytes") == 850_000  # over 80%: the alert fires
     assert value("spillover_detector_state_limit_bytes") == 1_000_000
     assert value("spillover_detector_state_bytes_count") == 3
+    assert value("spillover_detector_state_encode_seconds_sum") == pytest.approx(0.06)

@@ -459,7 +459,7 @@ def test_a_state_stored_compressed_decides_as_the_saved_one_and_old_plain_states
     cut = len(posts) // 2 + 40
     straight, _ = run(posts)
     sizes: list[int] = []
-    codec = DetectorStateCodec(sizes.append)
+    codec = DetectorStateCodec(lambda size, seconds: sizes.append(size))
     for stored_as in ("compressed", "plain"):
         detector, states, events = Detector(SETTINGS), {}, []
         for p in posts[:cut]:

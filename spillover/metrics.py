@@ -45,6 +45,8 @@ class PipelineMetrics:
                                             "The largest brand state this worker has written", registry=r)
         self.detector_state_limit = Gauge("spillover_detector_state_limit_bytes",
                                           "kafka.max_message_bytes: a larger state cannot be written", registry=r)
+        self.detector_state_not_saved = Counter("spillover_detector_state_not_saved",
+                                                "Brand states too large for the changelog, not saved", registry=r)
         self.detector_state_encode = Histogram("spillover_detector_state_encode_seconds",
                                                "Time to encode one brand state for the changelog",
                                                buckets=LATENCY_BUCKETS, registry=r)

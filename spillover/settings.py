@@ -151,6 +151,11 @@ class DetectionSettings:
     remember_posts: int = 4096
     update_growth: float = 0.5
     evidence_per_platform: int = 50
+    # A brand's state is one Kafka message on the detector table's changelog. Checked hourly
+    # (event time); over this stored size the detector lets go of the evidence ids of quiet
+    # grievances, and warns if that is not enough. Keep it under `kafka.max_message_bytes`.
+    # 0: no check.
+    max_state_kib: int = 768
 
 
 @dataclass(frozen=True)

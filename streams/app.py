@@ -79,8 +79,12 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
                       key_type=bytes, value_type=bytes,
                       extra_topic_configs={"max.message.bytes": str(k.max_message_bytes)})
     # Written in the core's own compressed form (state.encode).
-    table.value_serializer = DetectorStateCodec(metrics.state_written)
+    table.value_serializer = DetectorStateCodec(metrics.state_written, k.max_message_bytes,
+                                                lambda size: metrics.detector_state_not_saved.inc())
     metrics.detector_state_limit.set(k.max_message_bytes)
+    if settings.detection.max_state_kib * 1024 > k.max_message_bytes:
+        log.warning("detection.max_state_kib (%d) is over kafka.max_message_bytes (%d bytes): a brand's state "
+                    "can outgrow what the changelog takes", settings.detection.max_state_kib, k.max_message_bytes)
     watchlist = Watchlist.load(settings.app.watchlist)
     detector = Detector.for_watchlist(settings.detection, watchlist)
     # One thread: the model already uses every core, and order must be kept.

@@ -475,6 +475,42 @@ def test_a_state_stored_compressed_decides_as_the_saved_one_and_old_plain_states
         assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight, stored_as
 
 
+def test_a_brand_over_its_state_budget_lets_go_of_quiet_evidence_and_decides_the_same():
+    # A busy brand's state nears the size of a Kafka message: the detector first lets go of
+    # what no decision needs, the evidence ids of grievances nobody is loud about.
+    from spillover.detection.state import encode
+
+    rng = random.Random(3)
+    words = ("refund signal bill roaming contract router outage porting sim invoice upgrade engineer broadband "
+             "speed cancel fee login app store manager queue delivery warranty screen battery charger").split()
+    complaints = tuple("acme " + " ".join(rng.sample(words, 3)) for _ in range(60))
+    posts = by_time(background(days=4, complaints=complaints, rates=(("twitter", 40.0), ("facebook", 12.0)))
+                    + burst("facebook", 57, 30, 2) + burst("twitter", 59, 60, 3))
+    free, free_states = run(posts)
+    held, held_states = run(posts, dataclasses.replace(SETTINGS, max_state_kib=40))
+    assert [e.to_dict() for e in held] == [e.to_dict() for e in free] and free[0].status == "opened"
+
+    def ids(state):
+        return sum(len(v) for g in state["grievances"].values() for v in g["ids"].values())
+
+    assert ids(held_states["Acme"]) < ids(free_states["Acme"]) / 2
+    assert len(encode(held_states["Acme"])) < len(encode(free_states["Acme"])) > 40 * 1024
+
+
+def test_a_state_too_large_for_the_changelog_is_not_sent_and_the_brand_restores_afresh():
+    # Sent anyway, the producer would crash the worker, every brand with it, after each restart.
+    from spillover.detection.state import NOT_SAVED, encode, revive
+    from spillover.streams.codec import DetectorStateCodec
+
+    _, states = run(by_time(background() + burst("facebook", 33, 30, 2)))
+    size = len(encode(states["Acme"]))
+    refused: list[int] = []
+    codec = DetectorStateCodec(limit=size, refused=refused.append)
+    assert codec.dumps(states["Acme"]) == NOT_SAVED and refused == [size]
+    assert revive(codec.loads(NOT_SAVED))["grievances"] == {}
+    assert revive(DetectorStateCodec(limit=size + 2048).dumps(states["Acme"]))["grievances"]
+
+
 def test_posts_delivered_twice_count_once():
     # A replaced worker reads again what its predecessor had not committed: a stretch of the
     # stream arrives a second time, right after the first.

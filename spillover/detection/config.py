@@ -42,6 +42,7 @@ class DetectorConfig:
     update_growth: float
     evidence_per_platform: int
     remember_posts: int        # latest post ids kept per brand, so a redelivered post counts once
+    max_state_bytes: int       # stored size a brand's state is trimmed under, hourly (0: no limit)
     # Derived, stored rather than computed: the hot path reads them for every bucket.
     longest: int = 0           # the longest scan window
     per_hour: float = 0.0      # buckets per hour
@@ -91,6 +92,7 @@ class DetectorConfig:
             update_growth=s.update_growth,
             evidence_per_platform=s.evidence_per_platform,
             remember_posts=s.remember_posts,
+            max_state_bytes=s.max_state_kib * 1024,
             longest=windows[-1],
             per_hour=per_hour,
         )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, MutableMapping
 
 from ..records import EnrichedPost, IncidentEvent
 from ..settings import DetectionSettings, tuned_detection
-from . import grievances, seen, spikes, traffic
+from . import budget, grievances, seen, spikes, traffic
 from .config import DetectorConfig
 from .incidents import decide, expire_spikes
 from .state import new_brand_state
@@ -149,7 +149,7 @@ class Detector:
             events.extend(self._evaluate(state, brand, b))
         if closed > state["evaluated"]:
             if closed // int(cfg.per_hour) != state["evaluated"] // int(cfg.per_hour):
-                self._prune(state, closed)  # hourly: memory stays bounded, the hot path stays short
+                self._prune(state, closed, brand)  # hourly: memory stays bounded, the hot path stays short
             state["evaluated"] = closed
         return events
 
@@ -204,11 +204,12 @@ class Detector:
         state["late"] = {}
         return readings
 
-    def _prune(self, state: dict[str, Any], b: int) -> None:
+    def _prune(self, state: dict[str, Any], b: int, brand: str = "") -> None:
         pruned = self._pruned_before(state)
         for plat in state["platforms"].values():
             traffic.prune(plat, b, self.cfg, pruned)
         grievances.prune(state, b, self.cfg, pruned)
+        budget.keep_within(state, b, self.cfg, brand)
         state["pruned"] = [traffic.oldest_kept(b, self.cfg), self.cfg.history]
         for key in [k for k in state["pending"] if k <= b]:
             del state["pending"][key]

@@ -136,8 +136,14 @@ def encode(state: dict[str, Any]) -> bytes:
     return COMPRESSED + zlib.compress(dumps(state).encode(), 1)
 
 
+# Written in place of a state too large for the changelog: read back, the brand starts afresh.
+NOT_SAVED = b"\x00spz-not-saved"
+
+
 def decode(data: bytes) -> dict[str, Any]:
     """A state from `encode`'s form, or from the plain JSON stored before it."""
+    if data == NOT_SAVED:
+        return new_brand_state()
     if data.startswith(COMPRESSED):
         data = zlib.decompress(data[len(COMPRESSED):])
     return loads(data)

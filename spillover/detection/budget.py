@@ -2,8 +2,9 @@
 changing what the detector decides: one Kafka message holds the state.
 
 Checked when the detector prunes (hourly, in event time), so replay and the stream let go of
-the same things at the same moment. Far from the budget the check costs a count of what the
-state holds; only near it is the state encoded and measured.
+the same things at the same moment. The check costs a count of what the state holds, an
+estimate on the high side; only over the budget is the state encoded and measured (a replay
+packs days into seconds, and encoding a busy brand hourly would cost it more than detection).
 
 Only evidence ids are let go of. Forgetting grievances would save more, but a forgotten
 grievance that comes back has lost its usual rate, and its everyday complaints then look like
@@ -40,7 +41,7 @@ def keep_within(state: dict[str, Any], b: int, cfg: DetectorConfig, brand: str =
     spiking nor in an incident, beyond the reach of an onset (two longest windows): only a
     spike found late would have shown them. Returns the ids let go of."""
     budget = cfg.max_state_bytes
-    if not budget or estimate(state) < budget // 2 or len(encode(state)) <= budget:
+    if not budget or estimate(state) <= budget or len(encode(state)) <= budget:
         return 0
     before = b - 2 * cfg.longest
     dropped = 0

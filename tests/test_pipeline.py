@@ -72,6 +72,19 @@ def test_a_brands_own_detection_settings_apply_in_the_stream_as_in_replay(broker
     assert canonical(streamed) == canonical(replayed)
 
 
+def test_a_state_too_large_for_the_changelog_neither_crashes_the_worker_nor_changes_what_it_reports(broker, model):
+    """Two of the sample's three brands end with states of over 110 kB as stored, so with a 20 kB
+    message limit they cannot be saved: Faust's producer used to crash the worker on them."""
+    settings = isolated_settings(broker).replace("kafka", max_message_bytes=20_000)
+    lines = list(read_lines(str(SAMPLE_POSTS)))
+    streamed = Demo(settings, lines, timeout_s=600).run().incidents  # raises if the worker exits
+    watchlist = Watchlist.load(SAMPLE_WATCHLIST)
+    replayed = []
+    run_replay(lines, model, Detector.for_watchlist(settings.detection, watchlist), watchlist, replayed.append,
+               max_future_s=settings.detection.max_future_minutes * 60)
+    assert replayed and canonical(streamed) == canonical(replayed)
+
+
 def test_malformed_messages_reach_the_dlq_with_their_reason(sample_run):
     settings, lines, result = sample_run
     watchlist = Watchlist.load(SAMPLE_WATCHLIST)

@@ -53,6 +53,9 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
         broker_heartbeat_interval=k.heartbeat_interval_s,
         broker_rebalance_timeout=k.rebalance_timeout_s,
         producer_max_request_size=k.max_message_bytes,
+        # Per partition; Faust says it must hold the largest message, or a worker restoring
+        # a brand's state from the changelog could not fetch it (1 MiB is Faust's default).
+        consumer_max_fetch_size=max(1024**2, k.max_message_bytes),
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         # Faust's default: on a rebalance, wait until the batches in hand are processed and

@@ -28,3 +28,17 @@ def test_bad_values_and_unknown_settings_are_clear_errors(tmp_path):
 def test_label_map_from_env_is_parsed():
     s = load_settings(env={"SPILLOVER_MODEL_LABEL_MAP": '{"1 star": "negative"}'})
     assert s.model.label_map == {"1 star": "negative"}
+
+
+def test_the_message_limit_reaches_the_producer_the_consumer_and_the_changelog_topic(tmp_path):
+    # A brand's detector state is one changelog message: the worker must be able to send it,
+    # the topic to take it, and a worker restoring the brand to fetch it back as stored bytes.
+    from spillover.metrics import PipelineMetrics
+    from spillover.streams.app import create_app
+
+    settings = load_settings({"kafka.broker": "127.0.0.1:1", "kafka.max_message_bytes": 3_000_000,
+                              "app.data_dir": str(tmp_path)}, env={})
+    app = create_app(settings, None, PipelineMetrics())
+    assert app.conf.producer_max_request_size == 3_000_000 <= app.conf.consumer_max_fetch_size
+    changelog = app.tables["detector-state"].changelog_topic
+    assert changelog.config == {"max.message.bytes": "3000000"} and changelog.value_serializer == "raw"

@@ -138,8 +138,7 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
         if new_platform and (_same_grievance(state, [gid], inc, cfg) or _told_with(state, gid, inc, cfg)):
             state["incidents"][iid] = state["resolved"].pop(iid)
             # Its grievances are its own again, but for those another incident took meanwhile.
-            kept = [m for m in inc["members"] if m in state["grievances"] and m != gid
-                    and state["grievances"][m]["incident"] is None]
+            kept = [m for m in _still_held(state, inc) if m != gid and state["grievances"][m]["incident"] is None]
             inc["members"] = []
             _join(state, inc, kept + [gid])
             return True

@@ -159,10 +159,9 @@ def revive(stored: dict[str, Any] | bytes) -> dict[str, Any]:
     """
     if isinstance(stored, (bytes, bytearray)):
         state = decode(bytes(stored))
-        state[LIVE] = True
-        return state
-    if stored.get(LIVE):
+    elif stored.get(LIVE):
         return stored
-    state = loads(dumps(stored))
+    else:
+        state = loads(dumps(stored))
     state[LIVE] = True
     return state

@@ -5,10 +5,10 @@ workers. Keys starting with "_" are caches derived from the rest (a numpy matrix
 centroids); `dumps` leaves them out and they are rebuilt on first use, so a state restored
 from the table's changelog decides exactly as the one that was saved.
 
-The changelog stores `encode`'s form: that JSON, vectors as raw float64, zlib-compressed. One
-Kafka message holds a brand's whole state, and Kafka refuses messages over
+The changelog stores `encode`'s form: that JSON zlib-compressed, then the vectors as raw
+float64. One Kafka message holds a brand's whole state, and Kafka refuses messages over
 `max.message.bytes` (1 MB by default): the JSON of a brand ten times as busy as the
-evaluation suite's is 0.7 MB even with its vectors as raw bytes (grievance centroids, evidence
+evaluation suite's is 0.7 MB even with its vectors as base64 (grievance centroids, evidence
 ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover evaluate
 --throughput --traffic 10`).
 
@@ -126,15 +126,34 @@ def loads(text: str | bytes) -> dict[str, Any]:
     return json.loads(text, object_pairs_hook=_int_keys)
 
 
-# Marks the compressed form; JSON never starts with a NUL byte, so states written before it
-# (plain JSON) still read.
-COMPRESSED = b"\x00spz1"
+# The stored forms, newest first. JSON never starts with a NUL byte, so states written before
+# them (plain JSON) still read.
+STORED = b"\x00spz2"      # zlib-compressed JSON, then the vectors as raw float64
+COMPRESSED = b"\x00spz1"  # zlib-compressed JSON, vectors inside as base64 (before 2026-11-27)
+# A vector in STORED's JSON: where its float64 values lie in the raw part (start, count).
+VECTOR_AT = "<f8@"
+LENGTH = 4  # bytes of the compressed JSON's length, which comes first
 
 
 def encode(state: dict[str, Any]) -> bytes:
-    """The stored form of a state: its JSON, compressed (level 1: a third of the size in a few
-    milliseconds; higher levels save a few percent more at several times the time)."""
-    return COMPRESSED + zlib.compress(dumps(state).encode(), 1)
+    """The stored form of a state: its JSON compressed (zlib level 1: a third of the size in a
+    few milliseconds), then its vectors as raw float64. Centroids are most of a small brand's
+    state and do not compress, so they are left out of the compressor: on the suite's brands
+    that makes encoding about three times as fast, and the result a little smaller."""
+    raw: list[bytes] = []
+    start = 0
+
+    def plain(value: Any) -> Any:
+        nonlocal start
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float64:
+            raw.append(value.astype("<f8").tobytes())
+            ref, start = {VECTOR_AT: [start, len(value)]}, start + len(value)
+            return ref
+        return _plain(value)
+
+    text = json.dumps(_without_caches(state), default=plain, separators=(",", ":")).encode()
+    packed = zlib.compress(text, 1)
+    return STORED + len(packed).to_bytes(LENGTH, "big") + packed + b"".join(raw)
 
 
 # Written in place of a state too large for the changelog: read back, the brand starts afresh.
@@ -145,9 +164,24 @@ def decode(data: bytes) -> dict[str, Any]:
     """A state from `encode`'s form, or from the plain JSON stored before it."""
     if data == NOT_SAVED:
         return new_brand_state()
+    if data.startswith(STORED):
+        return _unpack(memoryview(data)[len(STORED):])
     if data.startswith(COMPRESSED):
         data = zlib.decompress(data[len(COMPRESSED):])
     return loads(data)
+
+
+def _unpack(body: memoryview) -> dict[str, Any]:
+    size = int.from_bytes(body[:LENGTH], "big")
+    text, raw = zlib.decompress(body[LENGTH:LENGTH + size]), body[LENGTH + size:]
+
+    def hook(pairs: list[tuple[str, Any]]) -> Any:
+        if len(pairs) == 1 and pairs[0][0] == VECTOR_AT:
+            first, count = pairs[0][1]
+            return np.frombuffer(raw, dtype="<f8", count=count, offset=8 * first).astype(np.float64)
+        return _int_keys(pairs)
+
+    return json.loads(text, object_pairs_hook=hook)
 
 
 def revive(stored: dict[str, Any] | bytes) -> dict[str, Any]:

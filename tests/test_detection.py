@@ -479,6 +479,19 @@ def test_a_state_stored_compressed_decides_as_the_saved_one_and_older_forms_stil
         assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight, stored_as
 
 
+def test_a_state_holding_half_an_emoji_is_stored_all_the_same():
+    # Platforms that count text in UTF-16 units cut it in the middle of an emoji: a lone
+    # surrogate can reach a post id or a grievance's terms. The fast JSON encoder refuses it.
+    from spillover.detection.state import decode, encode, new_brand_state
+
+    state = new_brand_state()
+    state["recent"] = ["twitter:17\ud83d", "twitter:18"]
+    state["usual_complaint"] = {"n": 3, "terms": {"caf\ud83d": 2}}
+    back = decode(encode(state))
+    assert back["recent"] == ["twitter:17\ud83d", "twitter:18"]
+    assert back["usual_complaint"] == {"n": 3, "terms": {"caf\ud83d": 2}}
+
+
 def test_a_brand_over_its_state_budget_lets_go_of_quiet_evidence_and_decides_the_same():
     # A busy brand's state nears the size of a Kafka message: the detector first lets go of
     # what no decision needs, the evidence ids of grievances nobody is loud about.

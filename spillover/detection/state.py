@@ -42,9 +42,10 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import orjson
 
 LIVE = "_live"  # set on states the detector works on; a cache key, so never stored
 
@@ -151,9 +152,22 @@ def encode(state: dict[str, Any]) -> bytes:
             return ref
         return _plain(value)
 
-    text = json.dumps(_without_caches(state), default=plain, separators=(",", ":")).encode()
-    packed = zlib.compress(text, 1)
+    packed = zlib.compress(_json(_without_caches(state), plain), 1)
     return STORED + len(packed).to_bytes(LENGTH, "big") + packed + b"".join(raw)
+
+
+def _json(value: Any, default: Callable[[Any], Any]) -> bytes:
+    """JSON by orjson, several times as fast as the standard library on a state's thousands of
+    small lists; by the standard library where orjson refuses: a lone surrogate in a post id
+    or term (text cut in the middle of an emoji) or an int past 64 bits. Both write the
+    shortest float that reads back exactly. orjson writes NaN and infinity as null, where the
+    standard library writes NaN and Infinity; the state's floats are times, rates floored
+    above zero and capped ratios, and its vectors (which a model could fill with NaN) do not
+    go through JSON."""
+    try:
+        return orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError
+        return json.dumps(value, default=default, separators=(",", ":")).encode()
 
 
 # Written in place of a state too large for the changelog: read back, the brand starts afresh.

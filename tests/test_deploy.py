@@ -86,3 +86,6 @@ def test_the_state_size_alert_sees_the_largest_state_written_against_the_limit()
     assert value("spillover_detector_state_limit_bytes") == 1_000_000
     assert value("spillover_detector_state_bytes_count") == 3
     assert value("spillover_detector_state_encode_seconds_sum") == pytest.approx(0.06)
+    # Encoding takes milliseconds: the histogram must tell 2 ms from 8 ms for the dashboard's p99.
+    assert value("spillover_detector_state_encode_seconds_bucket", {"le": "0.0025"}) == 0
+    assert value("spillover_detector_state_encode_seconds_bucket", {"le": "0.025"}) == 3

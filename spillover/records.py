@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, Mapping
@@ -19,6 +20,8 @@ MAX_TEXT_CHARS = 20_000
 MAX_MESSAGE_BYTES = 256 * 1024
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 INCIDENT_STATUSES = ("opened", "escalated", "updated", "resolved")
+# A surrogate alone: JSON can spell one (\ud83d), no UTF-8 can carry it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ValidationError(ValueError):
@@ -77,6 +80,20 @@ def _check_values(obj: Mapping[str, Any]) -> float:
         raise ValidationError("bad_timestamp", f"created_at: {exc}") from None
 
 
+def _well_formed(obj: dict[str, Any]) -> dict[str, Any]:
+    """The post with each lone surrogate in its own string fields made U+FFFD.
+
+    Text cut in the middle of an emoji by something that counts UTF-16 units keeps half of
+    it. That is valid JSON, and the post is as real as any, but the tokenizer refuses it and
+    so would every UTF-8 message it reaches (posts.enriched's key, an incident's evidence
+    and summary). A UTF-8 decoder's errors="replace" makes the same character of it. Fields
+    this version does not know ride along as they came.
+    """
+    fixed = {k: LONE_SURROGATE.sub("\ufffd", obj[k]) for k in _STRINGS
+             if isinstance(obj.get(k), str) and not obj[k].isascii() and LONE_SURROGATE.search(obj[k])}
+    return {**obj, **fixed} if fixed else obj
+
+
 @dataclass(frozen=True)
 class RawPost:
     """A post as a connector saw it. Unknown fields ride along in `extra`."""
@@ -105,6 +122,7 @@ class RawPost:
         if not isinstance(obj, dict):
             raise ValidationError("not_an_object", f"a post must be a JSON object, got {type(obj).__name__}")
         _check_types(obj)
+        obj = _well_formed(obj)
         event_time = _check_values(obj)
         known = {k: obj.get(k) for k in _FIELDS if k != "extra"}
         extra = {k: v for k, v in obj.items() if k not in _FIELDS}
@@ -123,6 +141,7 @@ class RawPost:
 
 
 _FIELDS = tuple(RawPost.__dataclass_fields__)
+_STRINGS = ("id", "platform", "text", "brand", "author", "url", "parent_id", "lang")
 
 
 def decode_json(data: bytes | str | None) -> Any:

@@ -480,8 +480,8 @@ def test_a_state_stored_compressed_decides_as_the_saved_one_and_older_forms_stil
 
 
 def test_a_state_holding_half_an_emoji_is_stored_all_the_same():
-    # Platforms that count text in UTF-16 units cut it in the middle of an emoji: a lone
-    # surrogate can reach a post id or a grievance's terms. The fast JSON encoder refuses it.
+    # The fast JSON encoder refuses a lone surrogate (half an emoji). Posts are cleaned of them
+    # when parsed, but whatever reaches a state, storing it must not be what stops a worker.
     from spillover.detection.state import decode, encode, new_brand_state
 
     state = new_brand_state()

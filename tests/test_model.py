@@ -20,6 +20,20 @@ def test_shipped_model_reads_clear_cases(model):
     assert labels == ["negative", "positive", "neutral"]
 
 
+def test_a_post_cut_in_the_middle_of_an_emoji_is_read_not_rejected(model):
+    # The tokenizer refuses a lone surrogate; replay used to stop on it, the stream to
+    # dead-letter the post as a model error.
+    from spillover.enrichment import Rejection, enrich, parse
+    from spillover.watchlist import Watchlist
+
+    line = ('{"id": "twitter:9", "platform": "twitter", "created_at": "2026-03-02T10:00:00Z", "brand": "Acme",'
+            ' "text": "Acme lost my bag and nobody answers, worst airline ever \\ud83d"}')
+    post = parse(None, line.encode(), Watchlist())
+    assert not isinstance(post, Rejection)
+    enriched, = enrich([post], model)
+    assert enriched.sentiment.label == "negative"
+
+
 def test_predictions_carry_scores_and_a_normalised_embedding(model):
     a, b, c = model.predict(["they charged me twice for one bill",
                              "billed two times for the same invoice, give my money back",

@@ -58,6 +58,17 @@ def test_not_json_empty_oversized_and_not_object():
     assert reject({**GOOD, "text": "x" * (MAX_TEXT_CHARS + 1)}).code == "oversized"
 
 
+def test_half_an_emoji_becomes_the_replacement_character_and_the_post_is_kept():
+    # Text cut in UTF-16 units keeps a lone surrogate: valid JSON, but no UTF-8 can carry it.
+    data = ('{"id": "twitter:9\\ud83d", "platform": "twitter", "created_at": "2026-03-02T10:00:00Z",'
+            ' "text": "Acme lost my bag \\ud83d", "brand": "Acme\\udc00", "author": "sam \\ud83d\\ude00",'
+            ' "x_raw": "kept \\ud83d"}')
+    post = RawPost.from_bytes(data)
+    assert (post.id, post.text, post.brand) == ("twitter:9\ufffd", "Acme lost my bag \ufffd", "Acme\ufffd")
+    assert post.author == "sam \U0001F600"  # a whole pair, escaped, is the emoji itself
+    assert post.extra == {"x_raw": "kept \ud83d"}  # unknown fields ride along as they came
+
+
 def test_platform_must_be_lower_case_name():
     assert reject({**GOOD, "platform": "Facebook"}).code == "bad_value"
 

@@ -139,8 +139,8 @@ LENGTH = 4  # bytes of the compressed JSON's length, which comes first
 def encode(state: dict[str, Any]) -> bytes:
     """The stored form of a state: its JSON compressed (zlib level 1: a third of the size in a
     few milliseconds), then its vectors as raw float64. Centroids are most of a small brand's
-    state and do not compress, so they are left out of the compressor: on the suite's brands
-    that makes encoding about three times as fast, and the result a little smaller."""
+    state and float64 does not compress, so they are left out of the compressor, which spent
+    most of its time on them; the result is a little smaller too (BENCHMARKS.md)."""
     raw: list[bytes] = []
     start = 0
 
@@ -157,13 +157,13 @@ def encode(state: dict[str, Any]) -> bytes:
 
 
 def _json(value: Any, default: Callable[[Any], Any]) -> bytes:
-    """JSON by orjson, several times as fast as the standard library on a state's thousands of
-    small lists; by the standard library where orjson refuses: a lone surrogate in a post id
-    or term (text cut in the middle of an emoji) or an int past 64 bits. Both write the
-    shortest float that reads back exactly. orjson writes NaN and infinity as null, where the
-    standard library writes NaN and Infinity; the state's floats are times, rates floored
-    above zero and capped ratios, and its vectors (which a model could fill with NaN) do not
-    go through JSON."""
+    """JSON by orjson, much faster than the standard library on a busy brand's thousands of
+    small lists (BENCHMARKS.md); by the standard library where orjson refuses: a string that
+    is not valid Unicode (posts are cleaned of lone surrogates when parsed, but a state must
+    never be what stops a worker) or an int past 64 bits. Both write the shortest float that
+    reads back exactly. orjson writes NaN and infinity as null, where the standard library
+    writes NaN and Infinity; the state's floats are times, rates floored above zero and capped
+    ratios, and its vectors (which a model could fill with NaN) do not go through JSON."""
     try:
         return orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # orjson.JSONEncodeError
@@ -175,7 +175,7 @@ NOT_SAVED = b"\x00spz-not-saved"
 
 
 def decode(data: bytes) -> dict[str, Any]:
-    """A state from `encode`'s form, or from the plain JSON stored before it."""
+    """A state from `encode`'s form, or from either form stored before it."""
     if data == NOT_SAVED:
         return new_brand_state()
     if data.startswith(STORED):

@@ -57,8 +57,9 @@ def _check_types(obj: Mapping[str, Any]) -> None:
     engagement = obj.get("engagement")
     if engagement is not None:
         if not isinstance(engagement, dict) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in engagement.values()
-        ):
+            isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and math.isfinite(v)
+            for v in engagement.values()
+        ):  # Python reads NaN and Infinity as JSON; strict readers of posts.enriched would not
             raise ValidationError("wrong_type", "field 'engagement' must be an object of counts")
 
 

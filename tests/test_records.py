@@ -45,9 +45,15 @@ def test_every_rfc3339_spelling_of_one_instant_is_the_same_event_time(stamp):
 
 
 @pytest.mark.parametrize("field,value", [("text", 5), ("brand", ["x"]), ("deleted", "yes"),
-                                         ("author_followers", "10"), ("engagement", {"likes": "many"})])
+                                         ("author_followers", "10"), ("engagement", {"likes": "many"}),
+                                         ("engagement", {"likes": float("nan")}),
+                                         ("engagement", {"shares": float("inf")})])
 def test_wrong_types_are_rejected(field, value):
     assert reject({**GOOD, field: value}).code == "wrong_type"
+
+
+def test_a_count_too_large_for_a_float_is_still_a_count():
+    assert RawPost.from_dict({**GOOD, "engagement": {"likes": 10 ** 400}}).engagement == {"likes": 10 ** 400}
 
 
 def test_not_json_empty_oversized_and_not_object():

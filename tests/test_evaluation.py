@@ -134,7 +134,7 @@ def test_throughput_at_k_times_the_volume_sends_every_post_k_times(model):
     once, thrice = (detector_throughput([(lines, [])], model, detector, watchlist, min_seconds=0.0, volume=k)
                     for k in (1, 3))
     assert thrice["posts"] == 3 * once["posts"] > 0
-    assert once["posts_per_second_saving_state"] > 0  # the same posts, each batch's states encoded
+    assert once["agent_posts_per_second"] > 0  # the same posts decoded, each batch's states encoded
     assert thrice["posts_per_brand_bucket"] == pytest.approx(3 * once["posts_per_brand_bucket"], rel=0.01)
     # What kafka.max_message_bytes must hold: stored compressed, and larger on a busier brand.
     assert 0 < once["largest_state_bytes"] < once["largest_state_json_bytes"]

@@ -111,8 +111,8 @@ def run(args) -> int:
               f"detector alone: {result['posts_per_second']} posts/s "
               f"({result['posts']} posts in {result['seconds']} s; "
               f"{result['posts_per_brand_bucket']} posts per brand per bucket of event time)\n"
-              f"with each batch's brand states stored, as the stream does: "
-              f"{result['posts_per_second_saving_state']} posts/s\n"
+              f"as the detect agent works (each post decoded from its message, each batch's brand states "
+              f"encoded): {result['agent_posts_per_second']} posts/s\n"
               f"largest brand state as stored: {result['largest_state_bytes'] / 1024:.0f} KiB "
               f"({result['largest_state_json_bytes'] / 1024:.0f} KiB of JSON), encoded in "
               f"{result['largest_state_encode_ms']} ms; the stream writes it once per batch that touches the brand")

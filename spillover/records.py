@@ -157,6 +157,8 @@ def decode_json(data: bytes | str | None) -> Any:
         return json.loads(data)
     except UnicodeDecodeError:
         raise ValidationError("not_json", "message is not UTF-8 text") from None
+    except RecursionError:  # a few hundred kilobytes of "[[[[": the parser recurses per level
+        raise ValidationError("not_json", "message nests arrays or objects too deeply to read") from None
     except json.JSONDecodeError as exc:
         raise ValidationError("not_json", f"message is not JSON: {exc.msg} at position {exc.pos}") from None
 

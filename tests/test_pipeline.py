@@ -1,6 +1,7 @@
 """End to end on the embedded broker: a real `spillover worker` process and the real model."""
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -114,18 +115,27 @@ def test_worker_enriches_counts_and_dead_letters(broker):
         producer.send(settings.topics.raw, key="b1", value=b"\x00\x01 not json")
         producer.send(settings.topics.raw, key="b2", value={**good, "id": "twitter:2", "brand": None,
                                                             "text": "no brand named here"})
+        # Nested deeper than the JSON parser recurses: a poison message unless it is caught.
+        producer.send(settings.topics.raw, key="b3", value=json.dumps(good)[:-1].encode() + b', "x_deep": '
+                      + b"[" * 100_000 + b"]" * 100_000 + b"}")
+        # Half an emoji (a lone surrogate) in the text: a real post all the same.
+        cut = {**good, "id": "twitter:4", "text": "Fjord billed me twice again \ud83d"}
+        producer.send(settings.topics.raw, key="twitter:4", value=json.dumps(cut).encode())
         producer.flush()
-        enriched = next(read_topic(broker, settings.topics.enriched, idle_timeout=120))
-        post = json.loads(enriched.value)
-        assert enriched.key == b"Fjord Mobile" and post["sentiment"] == "negative"
+        enriched = list(itertools.islice(read_topic(broker, settings.topics.enriched, idle_timeout=120), 2))
+        posts = {json.loads(r.value)["id"]: json.loads(r.value) for r in enriched}
+        post = posts["twitter:1"]
+        assert enriched[0].key == b"Fjord Mobile" and post["sentiment"] == "negative"
         assert post["x_extra"] == "kept" and len(post["embedding"]) == 384
+        assert posts["twitter:4"]["text"] == "Fjord billed me twice again \ufffd"
         dead = list(read_topic(broker, settings.topics.dlq, idle_timeout=5))
-        assert sorted(dict(r.headers)["spillover.error.code"] for r in dead) == [b"not_json", b"unknown_brand"]
+        assert sorted(dict(r.headers)["spillover.error.code"] for r in dead) == [b"not_json", b"not_json",
+                                                                                 b"unknown_brand"]
         deadline = time.monotonic() + 30
-        while worker.counters().get("spillover_dlq_total", 0) < 2 and time.monotonic() < deadline:
+        while worker.counters().get("spillover_dlq_total", 0) < 3 and time.monotonic() < deadline:
             time.sleep(0.5)
         counters = worker.counters()
-        assert counters["spillover_dlq_total"] == 2 and counters["spillover_posts_enriched_total"] == 1
+        assert counters["spillover_dlq_total"] == 3 and counters["spillover_posts_enriched_total"] == 2
         assert worker.proc.poll() is None, "bad input must not stop the worker"
     finally:
         worker.stop()

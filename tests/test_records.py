@@ -61,6 +61,7 @@ def test_not_json_empty_oversized_and_not_object():
     assert reject(b"\xff\xfe").code == "not_json"
     assert reject(b"").code == "empty"
     assert reject(b"[1, 2]").code == "not_an_object"
+    assert reject(b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}").code == "not_json"  # not a RecursionError
     assert reject({**GOOD, "text": "x" * (MAX_TEXT_CHARS + 1)}).code == "oversized"
 
 

@@ -13,7 +13,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from ..timeutil import to_epoch
 from .checkpoint import CheckpointStore
@@ -22,6 +22,20 @@ from .metrics import ConnectorMetrics
 from .publisher import Publisher
 
 log = logging.getLogger(__name__)
+# What reading an answer shaped unlike the API's raises: a field missing, a list where an
+# object belongs, a date that does not parse.
+UNREADABLE = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+def read_item(to_post: Callable[..., dict[str, Any] | None], item: Any, *args: Any) -> dict[str, Any] | None:
+    """The post `to_post` makes of one item of an answer, or None (skipped, and counted so)
+    when the item cannot be read. One malformed item would otherwise fail its target's poll
+    at every retry, since the cursor moves only past a poll that succeeds."""
+    try:
+        return to_post(item, *args)
+    except UNREADABLE as exc:
+        log.warning("skipped an unreadable item (%s: %s): %.200r", type(exc).__name__, exc, item)
+        return None
 
 
 @dataclass(frozen=True)
@@ -111,6 +125,11 @@ class Runner:
             poll = self.connector.poll(target, self.store.cursor(target.key))
         except ApiError as exc:
             report.error = str(exc)
+            return report
+        except UNREADABLE as exc:  # an answer shaped unlike the API's: this target fails, not the process
+            log.exception("%s %s: unreadable answer", self.connector.name, target.key)
+            self.metrics.api_errors.labels(self.connector.name, "unreadable").inc()
+            report.error = f"unreadable answer ({type(exc).__name__}: {exc})"
             return report
         report.fetched, report.skipped = len(poll.posts), poll.skipped
         fresh = self._fresh(target, poll.posts)

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 import httpx
 
 from ..timeutil import to_epoch
-from .base import Connector, Poll, Target
+from .base import Connector, Poll, Target, read_item
 from .http import HttpClient
 from .normalize import rfc3339
 
@@ -66,13 +66,13 @@ class FacebookConnector(Connector):
             since = min(since, int(to_epoch(cursor["newest"])))
         posts, skipped = [], 0
         for item in self._pages(f"/{target.value}/feed", {"fields": POST_FIELDS, "since": since}):
-            post = self._post(item, target)
+            post = read_item(self._post, item, target)
             if post is None:
                 skipped += 1
                 continue
             posts.append(post)
             for comment in self._pages(f"/{item['id']}/comments", {"fields": COMMENT_FIELDS, "filter": "stream"}):
-                converted = self._comment(comment, item["id"], target)
+                converted = read_item(self._comment, comment, item["id"], target)
                 if converted is None:
                     skipped += 1
                 else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from .base import Connector, Poll, Target
+from .base import Connector, Poll, Target, read_item
 from .http import HttpClient
 from .normalize import html_to_text, rfc3339
 
@@ -34,7 +34,7 @@ class MastodonConnector(Connector):
             if not statuses:
                 break
             for status in statuses:
-                post = self._post(status, target)
+                post = read_item(self._post, status, target)
                 skipped += post is None
                 if post:
                     posts.append(post)

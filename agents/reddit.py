@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Connector, Poll, Target
+from .base import Connector, Poll, Target, read_item
 from .http import HttpClient
 from .normalize import rfc3339
 
@@ -44,7 +44,7 @@ class RedditConnector(Connector):
                 if since is not None and isinstance(created, (int, float)) and created < since:
                     reached_known = True
                     continue
-                post = _post(item, target)
+                post = read_item(_post, item, target)
                 skipped += post is None
                 if post:
                     posts.append(post)

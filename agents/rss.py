@@ -12,7 +12,7 @@ from typing import Any
 import feedparser
 
 from ..timeutil import to_epoch
-from .base import Connector, Poll, Target
+from .base import Connector, Poll, Target, read_item
 from .http import ApiError, HttpClient
 from .normalize import html_to_text, rfc3339
 
@@ -38,7 +38,7 @@ class RssConnector(Connector):
             raise ApiError(response.status_code, f"{target.value}: not a feed ({feed.get('bozo_exception')!r})")
         posts, skipped = [], 0
         for entry in feed.entries:
-            post = _post(entry, target)
+            post = read_item(_post, entry, target)
             skipped += post is None
             if post:
                 posts.append(post)

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from ..timeutil import format_epoch
-from .base import Connector, Poll, Target
+from .base import Connector, Poll, Target, read_item
 from .http import HttpClient
 from .normalize import rfc3339
 
@@ -45,7 +45,7 @@ class TwitterConnector(Connector):
                 newest = meta["newest_id"]  # the first page holds the newest tweet
             users = {u["id"]: u for u in (body.get("includes") or {}).get("users", [])}
             for tweet in body.get("data") or []:
-                post = _post(tweet, users, target)
+                post = read_item(_post, tweet, users, target)
                 skipped += post is None
                 if post:
                     posts.append(post)

@@ -178,6 +178,30 @@ def test_twitter_pages_through_a_429_and_polls_on_from_newest_id(kafka, tmp_path
 
 
 
+def test_unreadable_items_are_skipped_and_an_unreadable_answer_fails_only_its_poll(kafka, tmp_path):
+    x = FakeX("tok")
+    x.add(1001, "northwind lost my bag", NOW - 300)
+    x.add(1002, "a tweet whose date does not parse", NOW - 200)
+    x.add(1003, "a tweet whose metrics are a list", NOW - 100)
+    x.tweets[1]["created_at"] = "yesterday"
+    x.tweets[2]["public_metrics"] = [1, 0, 3]
+    h = twitter_harness(kafka, tmp_path, x)
+    report = h.poll()
+    # One malformed tweet must not hold the others back at every retry (the cursor only moves
+    # past a poll that succeeds), nor stop the connector.
+    assert (report.error, report.published, report.skipped) == (None, 1, 2)
+    assert [p["id"] for p in published(kafka)] == ["twitter:1001"]
+    assert h.metrics.skipped.labels("twitter", "query:northwind -is:retweet")._value.get() == 2
+    # An answer shaped unlike the API's (a list, not an object): that poll fails, the next runs.
+    x.add(1004, "still no bag", NOW)
+    x.fail_next.append((200, {}, ["not", "a", "page"]))
+    failed = h.poll()
+    assert failed.error.startswith("unreadable answer") and failed.published == 0
+    assert h.metrics.api_errors.labels("twitter", "unreadable")._value.get() == 1
+    assert h.poll().published == 1
+    assert sorted(p["id"] for p in published(kafka)) == ["twitter:1001", "twitter:1004"]
+
+
 def test_a_tweet_found_by_two_of_a_brands_queries_is_published_once(kafka, tmp_path):
     x = FakeX("tok")
     for i in range(1, 6):

@@ -1,3 +1,4 @@
+import json
 import socket
 
 import pytest
@@ -38,3 +39,28 @@ def test_broker_command_prints_its_address(tmp_path):
     finally:
         proc.terminate()
         assert proc.wait(15) == 0
+
+
+def test_incidents_tail_skips_what_is_not_an_incident_event_and_goes_on(broker, monkeypatch, capsys):
+    # The topic is compacted (a deleted incident leaves an empty record) and any producer can
+    # write to it: the tail prints every event and says on stderr what it skipped.
+    from helpers import isolated_settings
+
+    from spillover.cli.main import main
+    from spillover.kafka_io import ensure_topics, json_producer
+
+    settings = isolated_settings(broker)
+    ensure_topics(settings, broker)
+    event = {"incident_id": "acme-1", "brand": "Acme", "status": "opened", "path": ["facebook", "twitter"],
+             "platforms": [{"platform": "facebook", "first_seen": "2026-03-02T10:00:00Z", "posts": 9,
+                            "negative_posts": 7}],
+             "detected_at": "2026-03-02T11:00:00Z", "evidence": ["facebook:1"], "schema_version": 1}
+    producer = json_producer(broker)
+    for value in (b"not json", None, {"incident_id": "acme-2"}, ["a", "list"], event, {**event, "status": "resolved"}):
+        producer.send(settings.topics.incidents, key="acme", value=value)
+    producer.flush()
+    monkeypatch.setenv("SPILLOVER_TOPICS_INCIDENTS", settings.topics.incidents)
+    assert main(["incidents", "tail", "--broker", broker, "--json", "--timeout", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["status"] for line in out.splitlines()] == ["opened", "resolved"]
+    assert err.count("skipped the record") == 3  # the tombstone is no error

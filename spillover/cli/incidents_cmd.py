@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ..kafka_io import read_topic
 from ..records import IncidentEvent
@@ -26,6 +27,21 @@ def run(args) -> int:
         return fail("incidents tail needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
     for record in read_topic(settings.kafka.broker, settings.topics.incidents,
                              from_beginning=not args.new, idle_timeout=args.timeout):
-        event = IncidentEvent.from_dict(json.loads(record.value))
-        print(event.to_json() if args.json else human(event), flush=True)
+        event = _event(record)
+        if event is not None:
+            print(event.to_json() if args.json else human(event), flush=True)
     return 0
+
+
+def _event(record) -> IncidentEvent | None:
+    """The record's incident event, or None after saying on stderr why it cannot be read. The
+    topic is compacted (a deleted incident leaves an empty record) and any producer can write
+    to it: one bad record must not end the tail."""
+    if record.value is None:
+        return None  # a tombstone: the incident was deleted
+    try:
+        return IncidentEvent.from_dict(json.loads(record.value))
+    except (ValueError, TypeError, AttributeError) as exc:  # ValidationError is a ValueError
+        print(f"spillover incidents tail: skipped the record at partition {record.partition} offset "
+              f"{record.offset}: not an incident event ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return None

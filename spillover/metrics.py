@@ -49,6 +49,9 @@ class PipelineMetrics:
                                           "kafka.max_message_bytes: a larger state cannot be written", registry=r)
         self.detector_state_not_saved = Counter("spillover_detector_state_not_saved",
                                                 "Brand states too large for the changelog, not saved", registry=r)
+        self.detector_state_unreadable = Counter("spillover_detector_state_unreadable",
+                                                 "Stored brand states this worker could not read: started afresh",
+                                                 registry=r)
         self.detector_state_encode = Histogram("spillover_detector_state_encode_seconds",
                                                "Time to encode one brand state for the changelog",
                                                buckets=ENCODE_BUCKETS, registry=r)

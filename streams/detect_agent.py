@@ -27,13 +27,19 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics, ga
 
     skipped = {TOO_LATE: metrics.detector_too_late, REPEATED: metrics.detector_repeated}
 
+    def unreadable(brand: str, exc: Exception) -> None:
+        metrics.detector_state_unreadable.inc()
+        log.error("the stored detector state of %s cannot be read (%s: %s); the brand starts afresh and "
+                  "warms up again (a state written by a newer release, or a damaged changelog)",
+                  brand, type(exc).__name__, exc)
+
     def count_skip(reason: str) -> None:
         skipped[reason].inc()
 
     async def agent(stream):
         async for batch in stream.take_events(BATCH, within=WITHIN_S):
             events = await gaps.complete(batch)
-            states, incidents, newest = BatchedStates(table), [], None
+            states, incidents, newest = BatchedStates(table, unreadable), [], None
             for event in events:
                 try:
                     post = EnrichedPost.from_dict(decode_json(event.value))

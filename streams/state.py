@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ..detection.state import revive
+from ..detection.state import new_brand_state, revive
 
 
 class BatchedStates(MutableMapping):
@@ -14,9 +14,11 @@ class BatchedStates(MutableMapping):
     partition its key hashes to, which is the partition the brand has on posts.enriched.
     """
 
-    def __init__(self, table: MutableMapping[bytes, Any]):
+    def __init__(self, table: MutableMapping[bytes, Any],
+                 unreadable: Callable[[str, Exception], None] | None = None):
         self._table = table   # keyed by the brand's UTF-8 bytes, like posts.enriched
         self._dirty: dict[str, Any] = {}
+        self._unreadable = unreadable
 
     def __getitem__(self, key: str) -> Any:
         if key in self._dirty:
@@ -24,7 +26,15 @@ class BatchedStates(MutableMapping):
         value = self._table.get(key.encode())
         if value is None:
             raise KeyError(key)
-        live = revive(value)
+        try:
+            live = revive(value)
+        except Exception as exc:  # whatever bytes it was given: zlib, JSON, truncation, a newer form
+            # A state this worker cannot read (written by a newer release it was rolled back
+            # from, or damaged) would fail every post of the brand. It starts afresh instead,
+            # and the flush at the batch's end replaces it.
+            if self._unreadable is not None:
+                self._unreadable(key, exc)
+            live = new_brand_state()
         if live is not value:  # restored from the changelog: convert once, keep the live form
             self._dirty[key] = live
         return live

@@ -479,6 +479,25 @@ def test_a_state_stored_compressed_decides_as_the_saved_one_and_older_forms_stil
         assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight, stored_as
 
 
+@pytest.mark.parametrize("stored", [b"\x00spz9 a form from a newer release", b"\x00spz2\x00\x00\x00\x09broken",
+                                    b'{"watermark": '])
+def test_a_stored_state_this_worker_cannot_read_starts_the_brand_afresh(stored):
+    # Every post of the brand would otherwise fail in the detector and go to the DLQ: after a
+    # rollback to an older release, or with a damaged changelog, for good.
+    from spillover.streams.state import BatchedStates
+
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    table, told = {b"Acme": stored}, []
+    detector, events = Detector(SETTINGS), []
+    for first in range(0, len(posts), 500):  # in batches, as the detect agent does
+        states = BatchedStates(table, lambda brand, exc: told.append(brand))
+        for p in posts[first:first + 500]:
+            events.extend(detector.observe(states, p))
+        states.flush()
+    assert told == ["Acme"]  # said once: the first batch's flush replaced it
+    assert [e.to_dict() for e in events] == [e.to_dict() for e in run(posts)[0]] and events
+
+
 def test_a_state_holding_half_an_emoji_is_stored_all_the_same():
     # The fast JSON encoder refuses a lone surrogate (half an emoji). Posts are cleaned of them
     # when parsed, but whatever reaches a state, storing it must not be what stops a worker.

@@ -56,6 +56,30 @@ def test_a_count_too_large_for_a_float_is_still_a_count():
     assert RawPost.from_dict({**GOOD, "engagement": {"likes": 10 ** 400}}).engagement == {"likes": 10 ** 400}
 
 
+@pytest.mark.parametrize("text", [
+    '{"x": [0.1, -0.30000000000000004, 1e-7, 5e22, 1.7976931348623157e308, -0.0, 12345678901234567]}',
+    '{"x": 9223372036854775807, "y": -9223372036854775808, "z": "caf\\u00e9 \\ud83d\\ude00 \\u2028"}',
+    '{"x": NaN}', '{"x": "\\ud83d"}', '{"a": 1, "a": 2}', '[' * 1100 + ']' * 1100,
+])
+def test_messages_read_as_the_standard_library_reads_them(text):
+    # The fast parser goes first; where it refuses, the standard library decides.
+    try:
+        expected = json.loads(text)
+    except RecursionError:
+        assert reject(text.encode()).code == "not_json"
+        return
+    from spillover.records import decode_json
+    got = decode_json(text.encode())
+    # Spelt out again: NaN compares unequal to itself, and 1 and 1.0 compare equal.
+    assert json.dumps(got) == json.dumps(expected)
+
+
+def test_a_follower_count_beyond_any_account_is_refused():
+    # Larger than 64 bits, a fast JSON reader would turn it into a float on the way.
+    assert reject({**GOOD, "author_followers": 2 ** 63}).code == "bad_value"
+    assert RawPost.from_dict({**GOOD, "author_followers": 2 ** 63 - 1}).author_followers == 2 ** 63 - 1
+
+
 def test_not_json_empty_oversized_and_not_object():
     assert reject(b"{not json").code == "not_json"
     assert reject(b"\xff\xfe").code == "not_json"

@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field, fields
 from functools import cached_property
 from typing import Any, Mapping
 
-import numpy as np
 import orjson
 
 from .timeutil import to_epoch
@@ -261,18 +260,20 @@ def _embedding(embedding: Any) -> tuple[float, ...]:
     """A flat list of finite numbers: anything else would poison every centroid it joined.
 
     Checked in bulk: the detect agent reads hundreds of values per post, and checking them one
-    by one in Python cost it more than detecting."""
+    by one in Python cost it more than detecting. A NaN or an infinity makes the sum NaN or
+    infinite, and so do values so large that they overflow, which would overflow a centroid."""
+    bad = ValidationError("bad_value", f"embedding must be a list of at most {MAX_EMBEDDING_DIM} finite numbers")
+    if not isinstance(embedding, (list, tuple)) or len(embedding) > MAX_EMBEDDING_DIM:
+        raise bad
+    types = set(map(type, embedding))
+    if not types <= _NUMBERS:
+        raise bad
     try:
-        if (not isinstance(embedding, (list, tuple)) or len(embedding) > MAX_EMBEDDING_DIM
-                or not set(map(type, embedding)) <= _NUMBERS):
-            raise ValueError
-        values = np.asarray(embedding, dtype=np.float64)
-        if not np.isfinite(values).all():
-            raise ValueError
-    except (ValueError, OverflowError):
-        raise ValidationError("bad_value",
-                              f"embedding must be a list of at most {MAX_EMBEDDING_DIM} finite numbers") from None
-    return tuple(values.tolist())
+        if not math.isfinite(sum(embedding)):
+            raise bad
+        return tuple(embedding) if int not in types else tuple(float(x) for x in embedding)
+    except OverflowError:  # an int too large for a float
+        raise bad from None
 
 
 @dataclass

@@ -144,6 +144,7 @@ def test_an_enriched_post_round_trips():
     ("embedding", [0.6, float("nan")]), ("embedding", ["0.6", "0.8"]), ("embedding", [[0.6], [0.8]]),
     ("embedding", [True, False]), ("embedding", {"x": 1}), ("embedding", [0.1] * 5000),
     ("embedding", [0.6, 10 ** 400]), ("sentiment_scores", {"negative": 10 ** 400}),
+    ("embedding", [1e308, 1e308]),  # each finite, but a centroid of them would not be
     ("sentiment_scores", {"negative": "high"}), ("sentiment_scores", {"negative": 7.0}),
     ("sentiment_scores", {"angry": 0.5}), ("sentiment_scores", [0.9, 0.1]),
 ])

@@ -9,10 +9,17 @@ STATE_BUCKETS = tuple(2 ** k * 1024 for k in range(4, 14))  # 16 KiB to 8 MiB
 ENCODE_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1)
 
 
+# Any lower-case name is a valid platform, and each label value is a series Prometheus keeps:
+# a producer that made up names would otherwise grow them without bound.
+MAX_PLATFORM_LABELS = 32
+OTHER_PLATFORMS = "other"
+
+
 class PipelineMetrics:
     def __init__(self, registry: CollectorRegistry | None = None):
         self.registry = registry or CollectorRegistry()
         self._largest_state = 0
+        self._platforms: set[str] = set()
         r = self.registry
         self.posts_in = Counter("spillover_posts_in", "Valid posts read from posts.raw", ["platform"], registry=r)
         self.posts_out = Counter("spillover_posts_enriched", "Posts written to posts.enriched", ["platform"],
@@ -55,6 +62,16 @@ class PipelineMetrics:
         self.detector_state_encode = Histogram("spillover_detector_state_encode_seconds",
                                                "Time to encode one brand state for the changelog",
                                                buckets=ENCODE_BUCKETS, registry=r)
+
+    def platform(self, name: str) -> str:
+        """The label of a platform: its name for the first MAX_PLATFORM_LABELS names seen, then
+        "other"."""
+        if name in self._platforms:
+            return name
+        if len(self._platforms) < MAX_PLATFORM_LABELS:
+            self._platforms.add(name)
+            return name
+        return OTHER_PLATFORMS
 
     def state_written(self, size: int, seconds: float = 0.0) -> None:
         self.detector_state_bytes.observe(size)

@@ -52,7 +52,7 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics, ga
                     log.exception("detector failed on %s (%s)", post.post.id, post.brand)
                     await send_dlq(event, "detector_error", f"{type(exc).__name__}: {exc}")
                     continue
-                metrics.detector_posts.labels(post.post.platform).inc()
+                metrics.detector_posts.labels(metrics.platform(post.post.platform)).inc()
                 newest = max(newest or 0.0, post.event_time)
             delivered = []
             for incident in incidents:

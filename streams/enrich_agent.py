@@ -50,7 +50,7 @@ def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
             if isinstance(parsed, Rejection):
                 await send_dlq(parsed, event.message)
             else:
-                metrics.posts_in.labels(parsed.platform).inc()
+                metrics.posts_in.labels(metrics.platform(parsed.platform)).inc()
                 valid.append((parsed, event))
         if not valid:
             return
@@ -60,7 +60,7 @@ def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
                 await send_dlq(Rejection(event.key, event.value, "model_error", str(result)), event.message)
                 continue
             await topics.enriched.send(key=result.brand.encode(), value=json.dumps(result.to_dict()).encode())
-            metrics.posts_out.labels(post.platform).inc()
+            metrics.posts_out.labels(metrics.platform(post.platform)).inc()
             metrics.enrich_latency.observe(max(0.0, time.time() - event.message.timestamp))
 
     async def agent(stream):

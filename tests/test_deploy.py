@@ -89,3 +89,16 @@ def test_the_state_size_alert_sees_the_largest_state_written_against_the_limit()
     # Encoding takes milliseconds: the histogram must tell 2 ms from 8 ms for the dashboard's p99.
     assert value("spillover_detector_state_encode_seconds_bucket", {"le": "0.0025"}) == 0
     assert value("spillover_detector_state_encode_seconds_bucket", {"le": "0.025"}) == 3
+
+
+def test_platform_labels_stay_bounded_whatever_names_producers_send():
+    from spillover.metrics import MAX_PLATFORM_LABELS, PipelineMetrics
+
+    metrics = PipelineMetrics()
+    for i in range(MAX_PLATFORM_LABELS + 10):
+        metrics.posts_in.labels(metrics.platform(f"made_up_{i}")).inc()
+    metrics.posts_in.labels(metrics.platform("made_up_0")).inc()  # a name already seen keeps its label
+    samples = {s.labels["platform"]: s.value for s in next(iter(metrics.posts_in.collect())).samples
+               if s.name.endswith("_total")}
+    assert len(samples) == MAX_PLATFORM_LABELS + 1
+    assert samples["other"] == 10 and samples["made_up_0"] == 2

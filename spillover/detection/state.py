@@ -21,7 +21,9 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
          "week": {"day", "posts", "slots",              # the day being counted, then
                   "rates": [7 lists]}}},                 # each weekday's last posts per bucket
      "grievances": {gid: {                           # complaints grouped by what they say
-         "v": vector,                                # sum of member embeddings (stored: {"<f8": base64})
+         "v": vector,                                # sum of member embeddings (`encode`: {"<f8@":
+                                                     # [start, count]} into its raw part; `dumps`:
+                                                     # {"<f8": base64})
          "n": int, "last": int,
          "plat": {platform: {bucket: [complaints, first_ts, flagged, reach]}},
          "ids": {bucket: [[ts, post_id, platform], ...]}, "terms": {term: n},
@@ -96,8 +98,12 @@ def drop_before(by_bucket: dict[int, Any], oldest: int, first: int | None = None
 VECTOR = "<f8"
 
 
+def _is_vector(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float64
+
+
 def _plain(value: Any) -> Any:
-    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float64:
+    if _is_vector(value):
         return {VECTOR: base64.b64encode(value.astype("<f8").tobytes()).decode("ascii")}
     if hasattr(value, "tolist"):  # other numpy arrays and scalars
         return value.tolist()
@@ -146,7 +152,7 @@ def encode(state: dict[str, Any]) -> bytes:
 
     def plain(value: Any) -> Any:
         nonlocal start
-        if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float64:
+        if _is_vector(value):
             raw.append(value.astype("<f8").tobytes())
             ref, start = {VECTOR_AT: [start, len(value)]}, start + len(value)
             return ref

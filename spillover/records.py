@@ -62,10 +62,11 @@ def _check_types(obj: Mapping[str, Any]) -> None:
         raise ValidationError("bad_value", f"author_followers {followers} is beyond any account's")
     engagement = obj.get("engagement")
     if engagement is not None:
+        # Python reads NaN and Infinity as JSON; strict readers of posts.enriched would not. A
+        # count too large for a float is still a count.
         if not isinstance(engagement, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) or isinstance(v, float) and math.isfinite(v)
-            for v in engagement.values()
-        ):  # Python reads NaN and Infinity as JSON; strict readers of posts.enriched would not
+            _finite(v) or isinstance(v, int) and not isinstance(v, bool) for v in engagement.values()
+        ):
             raise ValidationError("wrong_type", "field 'engagement' must be an object of counts")
 
 

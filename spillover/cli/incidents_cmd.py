@@ -1,11 +1,10 @@
 """`spillover incidents tail`: print incident events from the incidents topic."""
 from __future__ import annotations
 
-import json
 import sys
 
 from ..kafka_io import read_topic
-from ..records import IncidentEvent
+from ..records import IncidentEvent, decode_json
 from .common import EXIT_USAGE, add_common, fail, settings_from
 from .format import human
 
@@ -40,7 +39,7 @@ def _event(record) -> IncidentEvent | None:
     if record.value is None:
         return None  # a tombstone: the incident was deleted
     try:
-        return IncidentEvent.from_dict(json.loads(record.value))
+        return IncidentEvent.from_dict(decode_json(record.value))
     except (ValueError, TypeError, AttributeError) as exc:  # ValidationError is a ValueError
         print(f"spillover incidents tail: skipped the record at partition {record.partition} offset "
               f"{record.offset}: not an incident event ({type(exc).__name__}: {exc})", file=sys.stderr)

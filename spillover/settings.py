@@ -110,6 +110,10 @@ class DetectionSettings:
     # must not become one by a single complaint taken in by chance.
     cross_platform_join_similarity: float = 0.85
     link_similarity: float = 0.6
+    # Two grievances linked at `link_similarity` open an incident only if the groups loud with
+    # each (their close kin with complaints where each spiked) are this alike too: fragments of
+    # a few complaints can be alike by chance, the groups behind them hardly. 0: no such check.
+    loud_groups_similarity: float = 0.45
     merge_similarity: float = 0.85
     pool_similarity: float = 0.6
     max_grievances: int = 64

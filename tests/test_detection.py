@@ -783,3 +783,43 @@ def test_one_complaint_taken_in_by_chance_does_not_carry_a_grievance_to_another_
     storm = _one_wording("s", 14, "twitter", 50, rng) + _one_wording("t", 14, "facebook", 50.25, rng)
     events, _ = run(by_time(_embedded_background(seed) + storm))
     assert incident_statuses(events)[:1] == [("opened", ("twitter", "facebook"))]
+
+
+def _fragment(gid: int, vector: list[float], n: int, platform: str, b: int, spiked: bool) -> dict:
+    """A grievance of n complaints in bucket b on one platform, spiking there if `spiked`."""
+    g = {"v": [x * n for x in vector], "n": n, "last": b, "plat": {platform: {b: [n, b * 300.0, 1, 0]}},
+         "ids": {b: [[b * 300.0, f"{platform}:{gid}-{k}", platform] for k in range(n)]}, "terms": {},
+         "spikes": {}, "incident": None}
+    if spiked:
+        g["spikes"][platform] = {"onset": b * 300.0, "onset_bucket": b, "first_bucket": b, "last_bucket": b,
+                                 "peak_ratio": 5.0, "expected": 0.1}
+    return g
+
+
+@pytest.mark.parametrize("alike_bursts", [False, True])
+def test_fragments_alike_by_chance_open_nothing_when_the_bursts_behind_them_are_not(alike_bursts):
+    """An outage's first complaints spike on reddit; on facebook one complaint, alike them by
+    chance, spikes pooled into a burst about something else. The two fragments are alike enough
+    to link; the bursts behind them are not, so nothing opens. When the facebook burst is about
+    the outage too, the same fragments open the incident."""
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import decide
+    from spillover.detection.state import new_brand_state
+    from spillover.detection.traffic import count
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    outage, other, between = [1.0, 0, 0, 0], [0, 1.0, 0, 0], [0.7071, 0.7071, 0, 0]
+    state = new_brand_state()
+    for platform in ("reddit", "facebook"):
+        count(state, platform, b, True, 0, False, False, cfg)
+    state["grievances"] = {0: _fragment(0, outage, 4, "reddit", b, True),
+                           1: _fragment(1, outage, 6, "reddit", b, False),
+                           2: _fragment(2, between, 1, "facebook", b, True),
+                           3: _fragment(3, outage if alike_bursts else other, 12, "facebook", b, False)}
+    state["next_gid"] = 4
+    events = decide(state, "Acme", b, [0, 2], cfg, {})
+    assert [e.status for e in events] == (["opened"] if alike_bursts else [])
+    unchecked = DetectorConfig.from_settings(dataclasses.replace(SETTINGS, loud_groups_similarity=0.0))
+    state.pop("_centroids", None)
+    if not alike_bursts:  # what the check prevents
+        assert [e.status for e in decide(state, "Acme", b, [0, 2], unchecked, {})] == ["opened"]

@@ -215,3 +215,20 @@ def test_suite_scenarios_begin_where_they_are_asked_to():
     times = [to_epoch(json.loads(line)["created_at"]) for line in lines if line.startswith(b"{")]
     assert to_epoch(friday) <= min(times) < to_epoch(friday) + 3600
     assert all(to_epoch(t["onsets"][t["path"][0]]) >= to_epoch(friday) + 24 * 3600 for t in truth)
+
+
+@pytest.mark.model
+def test_two_problems_of_one_bank_at_once_stay_quiet_though_a_fragment_of_each_is_alike(model, tmp_path, capsys):
+    """Seed 51: an app outage on reddit and frozen accounts on facebook, a quarter of an hour
+    apart. One "locked my account" complaint, pooled into the facebook burst, is alike the
+    outage's first complaints by chance; the two bursts behind them are not."""
+    from spillover.cli.main import main
+
+    def decoys(*extra):
+        assert main(["evaluate", "--seeds", "51", "--json", "--details", *extra]) == 0
+        return [c["planted"] for c in json.loads(capsys.readouterr().out)["cases"] if c["case"] == "decoy_raised"]
+
+    assert "s51-helio-decoy_two_grievances" not in decoys()
+    unchecked = tmp_path / "unchecked.yaml"
+    unchecked.write_text("detection:\n  loud_groups_similarity: 0\n")
+    assert "s51-helio-decoy_two_grievances" in decoys("--config", str(unchecked))  # what the check prevents

@@ -28,6 +28,7 @@ class DetectorConfig:
     join_similarity: float
     cross_platform_join_similarity: float
     link_similarity: float
+    loud_groups_similarity: float
     merge_similarity: float
     pool_similarity: float
     max_grievances: int
@@ -78,6 +79,7 @@ class DetectorConfig:
             join_similarity=s.join_similarity,
             cross_platform_join_similarity=s.cross_platform_join_similarity,
             link_similarity=s.link_similarity,
+            loud_groups_similarity=s.loud_groups_similarity,
             merge_similarity=s.merge_similarity,
             pool_similarity=s.pool_similarity,
             max_grievances=s.max_grievances,

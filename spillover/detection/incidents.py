@@ -77,7 +77,8 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
             return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())
                      if other != gid and g["incident"] is None and _active(g, b, cfg)
-                     and grievances.likeness(state, [gid], [other], cfg) >= cfg.link_similarity]
+                     and grievances.likeness(state, [gid], [other], cfg) >= cfg.link_similarity
+                     and _loud_groups_alike(state, gid, other, cfg)]
     if len({p for member in group for p in state["grievances"][member]["spikes"]}) < 2:
         return
     spikes = _spikes(state, group)
@@ -88,6 +89,38 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,
                                      "level_at_event": "", "follows": _recurrence_of(state, group, cfg)}
     _join(state, inc, group)
+
+
+def _loud_groups_alike(state: dict[str, Any], gid: int, other: int, cfg: DetectorConfig) -> bool:
+    """Whether the groups loud with two linked grievances are `loud_groups_similarity` alike.
+
+    The grievances that open an incident are often fragments of a few complaints each, and two
+    fragments of different problems of one brand can be as alike as a storm's, by chance (an
+    app outage on reddit and one "locked my account" complaint pooled into a frozen-accounts
+    burst on facebook). Behind each stands the group its spike was counted with: the storm on
+    each platform. Those groups settle towards what the storm is about, so a spreading storm's
+    two are alike and two problems' are not. Groups that share a grievance loud on both sides
+    are one storm already.
+    """
+    if not cfg.loud_groups_similarity:
+        return True
+    mine, theirs = _loud_kin(state, gid, cfg), _loud_kin(state, other, cfg)
+    if set(mine) & set(theirs):
+        return True
+    return grievances.likeness(state, mine, theirs, cfg) >= cfg.loud_groups_similarity
+
+
+def _loud_kin(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> list[int]:
+    """gid's close kin (`pool_similarity`, as its spike tests pool them) with complaints on a
+    platform gid spiked on, from the longest scan window before the onset to the spike's end."""
+    spikes = state["grievances"][gid]["spikes"].items()
+    return [k for k in grievances.kin(state, gid, cfg.pool_similarity, cfg)
+            if any(_complained(state["grievances"][k]["plat"].get(p, {}), s["onset_bucket"] - cfg.longest,
+                               s["last_bucket"]) for p, s in spikes)]
+
+
+def _complained(rows: dict[int, list], first: int, last: int) -> bool:
+    return any(first <= k <= last for k in rows)
 
 
 def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> None:

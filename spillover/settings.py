@@ -80,6 +80,9 @@ class DetectionSettings:
     # Spike tests scan windows from the shortest to the longest, doubling (30, 60, 120, 240).
     min_window_minutes: int = 30
     max_window_minutes: int = 240
+    # History a platform needs before a cold scan there: its own, or, for a platform whose
+    # first post came after the brand's first post elsewhere, `warmup_spread_hours` of its own
+    # and this much of the brand's (a sparse platform silent for hours was quiet, not unwatched).
     warmup_hours: float = 24.0
     # History a platform needs before the targeted question (a storm already loud elsewhere:
     # has it reached this platform too?) is asked there. A brand's quieter platforms start

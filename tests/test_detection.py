@@ -170,6 +170,20 @@ def test_a_storm_reaching_a_platform_with_less_than_a_day_of_history_still_opens
     assert events[0].status == "opened" and events[0].path == ["facebook", "twitter"]
 
 
+def test_a_storm_beginning_on_a_sparse_platform_heads_the_path_though_its_first_post_came_late():
+    """The brand's blog had its first post at 14:00 on the first day, fourteen hours after
+    the brand's first posts elsewhere: the morning after, it has had sixteen hours of its own
+    and a brand watched for thirty. A storm that begins there, and reaches twitter ten hours
+    later, begins there; a brand watched no longer than its blog waits a day."""
+    posts = [p for p in background() if p.post.platform != "blog" or p.event_time >= T0 + 14 * HOUR]
+    storm = burst("blog", 30, 8, 3, tag="l") + burst("twitter", 40, 60, 3)
+    events, _ = run(by_time(posts + storm))
+    assert events and events[0].status == "opened" and events[0].path == ["blog", "twitter"]
+    unwatched = [p for p in posts if p.event_time >= T0 + 14 * HOUR]
+    events, _ = run(by_time(unwatched + storm))
+    assert not events or events[0].path[0] != "blog"
+
+
 def test_two_grievances_taking_off_together_on_the_same_platforms_are_one_storm():
     charged = "acme charged me twice and support ignores me"
     locked = "locked out of the acme app, login loop with error code 5"

@@ -35,7 +35,10 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     to matter, several times the expected number, beyond Poisson luck (alpha spent over all
     windows), the platform's negative share above its usual (a loud but happy launch lowers
     it), and enough history on the platform to know what usual is (`warmup`, or
-    `warmup_spread` when the storm is already loud elsewhere).
+    `warmup_spread` when the storm is already loud elsewhere). A sparse platform whose first
+    post came hours after the brand's first post elsewhere has been quiet, not unwatched:
+    with `warmup_spread` of its own and `warmup` of the brand's, its usual is known (its rates
+    still count from its own first post, which errs towards expecting more).
     """
     plat = state["platforms"][platform]
     usual = usual or traffic.usual(plat, b, cfg)
@@ -43,7 +46,7 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         return None
     group, spreading = _storm(state, gid, platform, b, cfg)
     # A targeted question needs less history: the storm's evidence is already elsewhere.
-    if not spreading and usual.span < cfg.warmup:
+    if not spreading and usual.span < cfg.warmup and traffic.watched(plat, b, cfg) < cfg.warmup:
         return None
     # Spreading: the same storm is already loud elsewhere, so this is one targeted question
     # ("has it reached this platform too?") and takes less evidence than a cold scan.

@@ -49,9 +49,10 @@ def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: i
     """Count one post into its platform's bucket; returns the platform record."""
     plat = state["platforms"].get(platform)
     if plat is None:
-        plat = state["platforms"][platform] = new_platform(b)
+        plat = state["platforms"][platform] = new_platform(b, _brand_first(state, b))
     elif b < plat["first"]:
         plat["first"] = b
+        plat["brand_first"] = min(plat.get("brand_first", b), b)
     row = plat["buckets"].get(b)
     if row is None:
         row = plat["buckets"][b] = new_row()
@@ -137,6 +138,19 @@ class Usual:
 def advance(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
     """Move the platform's baseline sums to bucket b (every bucket, so they never need a rebuild)."""
     _history_at(plat, b, cfg)
+
+
+def _brand_first(state: dict[str, Any], b: int) -> int:
+    """The first bucket the brand was seen in on any platform (b if none yet)."""
+    return min([b] + [p.get("brand_first", p["first"]) for p in state["platforms"].values()])
+
+
+def watched(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> int:
+    """Buckets the brand has been watched behind the figures at b, from before the platform's
+    first post if the brand was seen elsewhere first (a state stored before this was
+    recorded: from the platform's first post)."""
+    since = max(plat.get("brand_first", plat["first"]), b - cfg.history)
+    return max(0, b - cfg.longest - since + 1)
 
 
 def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:

@@ -97,10 +97,10 @@ def _loud_groups_alike(state: dict[str, Any], gid: int, other: int, cfg: Detecto
     The grievances that open an incident are often fragments of a few complaints each, and two
     fragments of different problems of one brand can be as alike as a storm's, by chance (an
     app outage on reddit and one "locked my account" complaint pooled into a frozen-accounts
-    burst on facebook). Behind each stands the group its spike was counted with: the storm on
-    each platform. Those groups settle towards what the storm is about, so a spreading storm's
-    two are alike and two problems' are not. Groups that share a grievance loud on both sides
-    are one storm already.
+    burst on facebook). Behind each stand its close kin loud where it spiked, as its spike tests
+    pool them: the burst on each platform. Those groups settle towards what the burst is about,
+    so a spreading storm's two are alike and two problems' are not. Groups that share a
+    grievance (one with complaints on both sides) are one storm already.
     """
     if not cfg.loud_groups_similarity:
         return True

@@ -46,7 +46,7 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         return None
     group, spreading = _storm(state, gid, platform, b, cfg)
     # A targeted question needs less history: the storm's evidence is already elsewhere.
-    if not spreading and usual.span < cfg.warmup and traffic.watched(plat, b, cfg) < cfg.warmup:
+    if not spreading and usual.span < cfg.warmup and traffic.watched(state, b, cfg) < cfg.warmup:
         return None
     # Spreading: the same storm is already loud elsewhere, so this is one targeted question
     # ("has it reached this platform too?") and takes less evidence than a cold scan.

@@ -15,7 +15,6 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
     {"watermark": float, "evaluated": int,           # last closed bucket decided
      "platforms": {platform: {                       # all posts about the brand there
          "first": int,                               # first bucket seen (how much history)
-         "brand_first": int,                         # the brand's first bucket then, on any platform
          "buckets": {bucket: [total, negative, reach, brand_replies, deleted, flagged, counted]},
          "hist": {"b", "total", "neg", "flagged", "hours": [24 totals], "slots": [24 counts],
                   "day_slots": [7 counts]},              # running sums over the history
@@ -65,8 +64,8 @@ def new_brand_state() -> dict[str, Any]:
             "usual_complaint": {}}
 
 
-def new_platform(bucket: int, brand_first: int) -> dict[str, Any]:
-    return {"first": bucket, "brand_first": min(bucket, brand_first), "buckets": {}}
+def new_platform(bucket: int) -> dict[str, Any]:
+    return {"first": bucket, "buckets": {}}
 
 
 def new_row() -> list:

@@ -49,10 +49,9 @@ def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: i
     """Count one post into its platform's bucket; returns the platform record."""
     plat = state["platforms"].get(platform)
     if plat is None:
-        plat = state["platforms"][platform] = new_platform(b, _brand_first(state, b))
+        plat = state["platforms"][platform] = new_platform(b)
     elif b < plat["first"]:
         plat["first"] = b
-        plat["brand_first"] = min(plat.get("brand_first", b), b)
     row = plat["buckets"].get(b)
     if row is None:
         row = plat["buckets"][b] = new_row()
@@ -140,24 +139,21 @@ def advance(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
     _history_at(plat, b, cfg)
 
 
-def _brand_first(state: dict[str, Any], b: int) -> int:
-    """The first bucket the brand was seen in on any platform (b if none yet)."""
-    return min([b] + [p.get("brand_first", p["first"]) for p in state["platforms"].values()])
+def watched(state: dict[str, Any], b: int, cfg: DetectorConfig) -> int:
+    """Buckets the brand has been watched, on any platform, behind the figures at b: a sparse
+    platform's first post can come hours after the brand's first posts elsewhere."""
+    return _behind(min(p["first"] for p in state["platforms"].values()), b, cfg)
 
 
-def watched(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> int:
-    """Buckets the brand has been watched behind the figures at b, from before the platform's
-    first post if the brand was seen elsewhere first (a state stored before this was
-    recorded: from the platform's first post)."""
-    since = max(plat.get("brand_first", plat["first"]), b - cfg.history)
-    return max(0, b - cfg.longest - since + 1)
+def _behind(first: int, b: int, cfg: DetectorConfig) -> int:
+    """Buckets of history from `first` (at most `history` back) up to the longest window ending at b."""
+    return max(0, b - cfg.longest - max(first, b - cfg.history) + 1)
 
 
 def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
     """What is normal on this platform, from the history before the longest window ending at b."""
     hist = _history_at(plat, b, cfg)
-    start = max(plat["first"], b - cfg.history)
-    span = max(0, b - cfg.longest - start + 1 - hist["flagged"])
+    span = max(0, _behind(plat["first"], b, cfg) - hist["flagged"])
     total, neg = hist["total"], hist["neg"]
     return Usual(
         neg_per_bucket=neg / span if span else 0.0,

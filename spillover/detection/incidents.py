@@ -115,12 +115,8 @@ def _loud_kin(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> list[int]
     platform gid spiked on, from the longest scan window before the onset to the spike's end."""
     spikes = state["grievances"][gid]["spikes"].items()
     return [k for k in grievances.kin(state, gid, cfg.pool_similarity, cfg)
-            if any(_complained(state["grievances"][k]["plat"].get(p, {}), s["onset_bucket"] - cfg.longest,
-                               s["last_bucket"]) for p, s in spikes)]
-
-
-def _complained(rows: dict[int, list], first: int, last: int) -> bool:
-    return any(first <= k <= last for k in rows)
+            if any(grievances.complaints_in(state["grievances"][k]["plat"].get(p, {}), s["onset_bucket"] - cfg.longest,
+                                            s["last_bucket"])[0] for p, s in spikes)]
 
 
 def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> None:

@@ -17,7 +17,7 @@ platform's `first_seen` is from its planted take-off, as last reported.
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -46,6 +46,12 @@ class Score:
     evidence_planted: int = 0
     planted_posts: int = 0
     planted_in_evidence: int = 0
+    # Per kind of planted incident ("speed=fast", "strength=weak", "platforms=3") and of decoy:
+    # a recall of 0.88 reads differently when every miss is a weak storm.
+    planted_by: Counter = field(default_factory=Counter)
+    found_by: Counter = field(default_factory=Counter)
+    decoys_by: Counter = field(default_factory=Counter)
+    raised_by: Counter = field(default_factory=Counter)
     # What went wrong, one dict per case (`spillover evaluate --details`): a planted incident
     # missed, a decoy raised, a wrong path, a report that matches nothing, a duplicate.
     cases: list[dict[str, Any]] = field(default_factory=list)
@@ -70,7 +76,36 @@ class Score:
             "median_onset_error_min": _median(self.onset_errors_min),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
+            "recall_by_kind": _recall_by_kind(self.planted_by, self.found_by),
+            "decoys_raised_by_kind": {kind: {"raised": self.raised_by[kind], "decoys": n}
+                                      for kind, n in sorted(self.decoys_by.items())},
         }
+
+
+TRAITS = ("speed", "strength", "platforms")
+_ORDER = {"fast": 0, "weak": 0, "normal": 1, "slow": 2, "strong": 2}
+
+
+def _trait_order(key: str) -> tuple:
+    trait, value = key.split("=", 1)
+    return TRAITS.index(trait), _ORDER.get(value, 0), int(value) if value.isdigit() else 0, value
+
+
+def _recall_by_kind(planted_by: Counter, found_by: Counter) -> dict[str, dict[str, dict[str, Any]]]:
+    """{"speed": {"fast": {"found", "planted", "recall"}, ...}, "strength": ..., "platforms": {"2": ...}}."""
+    out: dict[str, dict[str, dict[str, Any]]] = {trait: {} for trait in TRAITS}
+    for key in sorted(planted_by, key=_trait_order):
+        trait, value = key.split("=", 1)
+        n, found = planted_by[key], found_by[key]
+        out[trait][value] = {"found": found, "planted": n, "recall": round(found / n, 3)}
+    return out
+
+
+def _traits(planted: dict[str, Any]) -> list[str]:
+    """The kinds a planted incident counts under (truth files written before speed and strength
+    were recorded: its number of platforms only)."""
+    told = [f"{t}={planted[t]}" for t in ("speed", "strength") if planted.get(t)]
+    return told + [f"platforms={len(planted['path'])}"]
 
 
 def _median(values: list[float]) -> float | None:
@@ -86,18 +121,23 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
     s = Score(planted=len(planted), decoys=len(decoys), reported=len(incidents))
     matches = {iid: _match(evs, truth) for iid, evs in incidents.items()}
     s.true_reported = sum(1 for m in matches.values() if m and m["kind"] == "incident")
-    s.decoys_raised = len({m["id"] for m in matches.values() if m and m["kind"] != "incident"})
+    raised = {m["id"]: m["kind"] for m in matches.values() if m and m["kind"] != "incident"}
+    s.decoys_raised = len(raised)
+    s.decoys_by.update(d["kind"] for d in decoys)
+    s.raised_by.update(raised.values())
     s.cases += [_case("false_alarm" if m is None else "decoy_raised", m, incidents[iid])
                 for iid, m in matches.items() if m is None or m["kind"] != "incident"]
     for p in planted:
         ids = set(p["post_ids"])
         s.planted_posts += len(ids)
+        s.planted_by.update(_traits(p))
         mine = sorted((evs for iid, evs in incidents.items() if matches[iid] is p),
                       key=lambda evs: to_epoch(evs[0].detected_at))
         if not mine:
             s.cases.append(_case("missed", p))
             continue
         s.found += 1
+        s.found_by.update(_traits(p))
         s.duplicates += len(mine) - 1
         s.cases += [_case("duplicate", p, evs) for evs in mine[1:]]
         first = mine[0]

@@ -101,6 +101,37 @@ def test_the_path_is_also_judged_by_the_order_the_first_planted_posts_show():
     assert score([PLANTED], events).summary()["path_right_by_first_posts"] == 0.0
 
 
+def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
+    from spillover.cli.evaluate_cmd import by_kind
+
+    fast_weak = dict(PLANTED, speed="fast", strength="weak")
+    slow_weak = dict(PLANTED, id="p2", speed="slow", strength="weak", path=["reddit", "blog", "twitter"],
+                     post_ids=[f"blog:{i}" for i in range(10)])
+    found = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                   ["facebook:1", "facebook:2", "twitter:3"]),
+             event("i2", "opened", "2026-03-04T10:00:00Z", ["reddit", "facebook"],
+                   ["reddit:1", "reddit:2", "reddit:3"])]
+    kinds = score([fast_weak, slow_weak, DECOY], found).summary()
+    assert kinds["recall_by_kind"] == {
+        "speed": {"fast": {"found": 1, "planted": 1, "recall": 1.0}, "slow": {"found": 0, "planted": 1, "recall": 0.0}},
+        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5}},
+        "platforms": {"2": {"found": 1, "planted": 1, "recall": 1.0}, "3": {"found": 0, "planted": 1, "recall": 0.0}}}
+    assert kinds["decoys_raised_by_kind"] == {"decoy_two_grievances": {"raised": 1, "decoys": 1}}
+    lines = by_kind({"spillover": kinds})
+    assert lines[1].split() == ["speed", "fast", "slow"] and lines[2].split() == ["spillover", "1/1", "0/1"]
+    assert lines[-1].split() == ["spillover", "two", "grievances", "1/1"]
+    # Truth written before speed and strength were recorded is told apart by its platforms only.
+    assert list(score([PLANTED], []).summary()["recall_by_kind"]["platforms"]) == ["2"]
+
+
+def test_generated_truth_says_how_fast_and_strong_each_incident_is():
+    from spillover.scenarios.generator import GAP_H, STRENGTH, suite_scenario
+
+    incidents = [t for seed in (1, 2) for t in suite_scenario(seed)[1] if t["kind"] == "incident"]
+    assert incidents and all(t["speed"] in GAP_H and t["strength"] in STRENGTH for t in incidents)
+    assert all(t["id"].endswith(f"-{t['speed']}-{t['strength']}") for t in incidents)
+
+
 def test_generated_truth_records_each_legs_first_post():
     from spillover.scenarios.generator import suite_scenario
     from spillover.timeutil import to_epoch

@@ -135,11 +135,32 @@ def run(args) -> int:
         print(f"{name:16}{cells}")
     print("delays in minutes of event time after the second platform's take-off; reaction: after "
           "its third planted post was written (before that, no detector can tell it from chance)")
+    print()
+    for line in by_kind(results):
+        print(line)
     if args.details:
         print(f"\nspillover, case by case ({len(cases)}):" if cases else "\nspillover: nothing went wrong")
         for case in cases:
             print(describe(case))
     return 0
+
+
+def by_kind(results: dict[str, dict]) -> list[str]:
+    """Incidents found of each kind (speed, strength, platforms), and decoys raised of each kind."""
+    lines = ["incidents found, of each kind:"]
+    for trait, values in next(iter(results.values()))["recall_by_kind"].items():
+        titles = list(values)
+        lines.append(f"{'  ' + trait:16}" + "".join(f"{t:>{max(len(t), 7) + 2}}" for t in titles))
+        for name, row in results.items():
+            cells = [row["recall_by_kind"][trait].get(v, {"found": 0, "planted": 0}) for v in values]
+            lines.append(f"{name:16}" + "".join(f"{c['found']}/{c['planted']}".rjust(max(len(t), 7) + 2)
+                                                for c, t in zip(cells, titles)))
+    lines.append("decoys raised, of each kind:")
+    for name, row in results.items():
+        told = [f"{kind.removeprefix('decoy_').replace('_', ' ')} {d['raised']}/{d['decoys']}"
+                for kind, d in row["decoys_raised_by_kind"].items()]
+        lines.append(f"{name:16}  " + ", ".join(told))
+    return lines
 
 
 def describe(case: dict) -> str:

@@ -39,9 +39,11 @@ class Plan:
 
     id: str
     brand: str
-    kind: str           # incident | decoy_single_platform | decoy_happy_spike
+    kind: str           # incident | decoy_single_platform | decoy_happy_spike | decoy_two_grievances
     grievance: str
     legs: tuple[Leg, ...]
+    speed: str = ""     # an incident's: fast | normal | slow (GAP_H), so scores can be told apart by it
+    strength: str = ""  # an incident's: weak | normal | strong (STRENGTH)
 
 
 @dataclass
@@ -60,6 +62,8 @@ class Planted:
     # so a sparse leg can show its first post after a busier leg that started later: the
     # order of these is the path the posts themselves show.
     first_posts: dict[str, str] = field(default_factory=dict)
+    speed: str = ""
+    strength: str = ""
 
     @property
     def expected_incident(self) -> bool:
@@ -125,7 +129,8 @@ def _random_incident(rng: random.Random, seed: int, brand: str, days: float, tra
         t += rng.uniform(*GAP_H[speed]) if i else 0
         duration = rng.uniform(2, 4) * (1.5 if platform == "blog" else 1)
         legs.append(Leg(platform, t, _leg_posts(brand, platform, strength, duration, traffic), duration))
-    return Plan(f"s{seed}-{_slug(brand)}-{grievance}-{speed}-{strength}", brand, "incident", grievance, tuple(legs))
+    return Plan(f"s{seed}-{_slug(brand)}-{grievance}-{speed}-{strength}", brand, "incident", grievance, tuple(legs),
+                speed, strength)
 
 
 def _leg_posts(brand: str, platform: str, strength: str, duration_h: float, traffic: float) -> int:
@@ -258,7 +263,8 @@ class Generator:
             posts.extend(self._brand_replies(plan, leg_posts))
         path = [leg.platform for leg in sorted(plan.legs, key=lambda l: l.start_h)]
         ids = [p["id"] for p in posts if not p.get("is_brand_reply")]
-        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids, evident, first_posts), posts
+        return Planted(plan.id, plan.brand, plan.kind, plan.grievance, path, onsets, ids, evident, first_posts,
+                       plan.speed, plan.strength), posts
 
     def _planted_post(self, plan: Plan, platform: str, grievance: str, ts: float) -> dict[str, Any]:
         if grievance == "launch":

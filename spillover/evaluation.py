@@ -83,12 +83,13 @@ class Score:
 
 
 TRAITS = ("speed", "strength", "platforms")
-_ORDER = {"fast": 0, "weak": 0, "normal": 1, "slow": 2, "strong": 2}
+# Tables read from fast to slow and from weak to strong (platforms: by their number).
+_RANK = {"fast": 0, "weak": 0, "normal": 1, "slow": 2, "strong": 2}
 
 
 def _trait_order(key: str) -> tuple:
     trait, value = key.split("=", 1)
-    return TRAITS.index(trait), _ORDER.get(value, 0), int(value) if value.isdigit() else 0, value
+    return TRAITS.index(trait), _RANK.get(value, 0), int(value) if value.isdigit() else 0, value
 
 
 def _recall_by_kind(planted_by: Counter, found_by: Counter) -> dict[str, dict[str, dict[str, Any]]]:

@@ -112,7 +112,14 @@ class DetectionSettings:
     # grievance loud on two platforms is an incident, and two problems that are a little alike
     # must not become one by a single complaint taken in by chance.
     cross_platform_join_similarity: float = 0.85
-    link_similarity: float = 0.6
+    # A storm is told in many wordings at once, and one platform's burst of them is one
+    # grievance: a complaint at least this alike a grievance heard on the same platform within
+    # the last `burst_join_minutes` joins it (the most alike such among its five nearest), where
+    # `join_similarity` would start a group of its own. Time and place say what the words
+    # cannot. 0: off.
+    burst_join_similarity: float = 0.3
+    burst_join_minutes: int = 60
+    link_similarity: float = 0.7
     # Two grievances linked at `link_similarity` open an incident only if the groups loud with
     # each (their close kin with complaints where each spiked) are this alike too: fragments of
     # a few complaints can be alike by chance, the groups behind them hardly. 0: no such check.

@@ -744,8 +744,9 @@ def test_a_storm_told_in_many_wordings_is_found_when_each_wording_spreads(seed):
     storm = _told("s", 10, range(20, 25), ["twitter", "facebook"], 50, rng)
     events, _ = run(by_time(_embedded_background(seed) + storm))
     assert incident_statuses(events)[:1] == [("opened", ("twitter", "facebook"))]
-    off = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0)
-    assert run(by_time(_embedded_background(seed) + storm), off)[0] == []  # what pooling by platforms adds
+    # What pooling by platforms adds; a burst join would also take the wordings in, so it is off too.
+    off = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0, burst_join_similarity=0.0)
+    assert run(by_time(_embedded_background(seed) + storm), off)[0] == []
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
@@ -837,3 +838,33 @@ def test_fragments_alike_by_chance_open_nothing_when_the_bursts_behind_them_are_
     state.pop("_centroids", None)
     if not alike_bursts:  # what the check prevents
         assert [e.status for e in decide(state, "Acme", b, [0, 2], unchecked, {})] == ["opened"]
+
+
+def test_a_complaint_joins_the_burst_on_its_platform_at_less_likeness_than_it_takes_to_group_by_words():
+    """A storm's wordings are less alike each other than one wording's complaints: at one time
+    on one platform they are taken as one burst, elsewhere or later they are not."""
+    import copy
+
+    import numpy as np
+
+    from spillover.detection import grievances
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg = DetectorConfig.from_settings(SETTINGS)
+    state, b = new_brand_state(), 1000
+    heard = grievances.assign(state, np.eye(8)[0], b, cfg, "twitter")
+    grievances.record(state["grievances"][heard], "twitter", b, b * cfg.bucket_s, "twitter:1", 1, [])
+    # cos 0.2: 0.4 on the chance-corrected scale against one complaint, under join_similarity.
+    other_wording = 0.2 * np.eye(8)[0] + np.sqrt(1 - 0.04) * np.eye(8)[1]
+
+    def joins(bucket: int, platform: str, settings=SETTINGS) -> bool:
+        trial = copy.deepcopy(state)
+        cfg = DetectorConfig.from_settings(settings)
+        return grievances.assign(trial, other_wording, bucket, cfg, platform) == heard
+
+    assert joins(b + 11, "twitter")                     # within the hour, on the same platform
+    assert not joins(b + cfg.burst_join, "twitter")     # an hour later: a group of its own
+    assert not joins(b + 1, "reddit")                   # another platform: a group of its own
+    assert not joins(b + 1, "twitter", dataclasses.replace(SETTINGS, burst_join_similarity=0.0))
+    assert not joins(b + 1, "twitter", dataclasses.replace(SETTINGS, burst_join_similarity=0.45))

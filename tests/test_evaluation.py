@@ -252,14 +252,18 @@ def test_suite_scenarios_begin_where_they_are_asked_to():
 def test_two_problems_of_one_bank_at_once_stay_quiet_though_a_fragment_of_each_is_alike(model, tmp_path, capsys):
     """Seed 51: an app outage on reddit and frozen accounts on facebook, a quarter of an hour
     apart. One "locked my account" complaint, pooled into the facebook burst, is alike the
-    outage's first complaints by chance; the two bursts behind them are not."""
+    outage's first complaints by chance; the two bursts behind them are not. Linked at 0.6 and
+    grouped by words alone (the defaults until the burst join), which is where the check
+    matters: at the stricter default link it is a second line."""
     from spillover.cli.main import main
 
-    def decoys(*extra):
-        assert main(["evaluate", "--seeds", "51", "--json", "--details", *extra]) == 0
+    def decoys(link: float, loud_groups: float):
+        config = tmp_path / "detection.yaml"
+        config.write_text(f"detection:\n  burst_join_similarity: 0\n  link_similarity: {link}\n"
+                          f"  loud_groups_similarity: {loud_groups}\n")
+        assert main(["evaluate", "--seeds", "51", "--json", "--details", "--config", str(config)]) == 0
         return [c["planted"] for c in json.loads(capsys.readouterr().out)["cases"] if c["case"] == "decoy_raised"]
 
-    assert "s51-helio-decoy_two_grievances" not in decoys()
-    unchecked = tmp_path / "unchecked.yaml"
-    unchecked.write_text("detection:\n  loud_groups_similarity: 0\n")
-    assert "s51-helio-decoy_two_grievances" in decoys("--config", str(unchecked))  # what the check prevents
+    assert "s51-helio-decoy_two_grievances" not in decoys(0.6, 0.45)
+    assert "s51-helio-decoy_two_grievances" in decoys(0.6, 0)  # what the check prevents
+    assert "s51-helio-decoy_two_grievances" not in decoys(0.7, 0)  # the stricter link alone

@@ -27,6 +27,8 @@ class DetectorConfig:
     share_lift: float
     join_similarity: float
     cross_platform_join_similarity: float
+    burst_join_similarity: float
+    burst_join: int            # buckets within which a grievance counts as heard just now
     link_similarity: float
     loud_groups_similarity: float
     merge_similarity: float
@@ -78,6 +80,8 @@ class DetectorConfig:
             share_lift=s.share_lift,
             join_similarity=s.join_similarity,
             cross_platform_join_similarity=s.cross_platform_join_similarity,
+            burst_join_similarity=s.burst_join_similarity,
+            burst_join=max(1, s.burst_join_minutes // s.bucket_minutes),
             link_similarity=s.link_similarity,
             loud_groups_similarity=s.loud_groups_similarity,
             merge_similarity=s.merge_similarity,

@@ -8,10 +8,12 @@ the same problem would show on average (`expected`): 1.0 means "as alike as one 
 gets", whatever the sizes, and every threshold (join, merge, pool, link) is on that scale.
 
 Each complaint joins the grievance it is most alike (at least `join_similarity`, or
-`cross_platform_join_similarity` for one not heard on the complaint's platform yet), or starts
-a new one. A brand keeps at most `max_grievances`; the one idle
-longest makes room, unless an incident holds it. Grievances count their complaints per
-platform in event-time buckets, which is what spikes.py tests.
+`cross_platform_join_similarity` for one not heard on the complaint's platform yet); failing
+that, the most alike heard on its platform within `burst_join_minutes`, at
+`burst_join_similarity` (one burst told in several wordings); or it starts a new one. A brand
+keeps at most `max_grievances`; the one idle longest makes room, unless an incident holds it.
+Grievances count their complaints per platform in event-time buckets, which is what spikes.py
+tests.
 """
 from __future__ import annotations
 
@@ -55,7 +57,10 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig, 
     is alike enough."""
     c = _centroids(state, len(vec), cfg)
     if c.gids:
-        j = _best_match(state, c, c.matrix.dot(vec) / c.sure, platform, cfg)
+        sims = c.matrix.dot(vec) / c.sure
+        j = _best_match(state, c, sims, platform, cfg)
+        if j is None and cfg.burst_join_similarity:
+            j = _burst_match(state, c, sims, platform, b, cfg)
         if j is not None:
             g = state["grievances"][c.gids[j]]
             g["v"] = np.asarray(g["v"]) + vec
@@ -92,6 +97,29 @@ def _best_match(state: dict[str, Any], c: "_Centroids", sims: np.ndarray, platfo
         if sims[k] < cfg.join_similarity:
             return None
         if platform in gs[c.gids[k]]["plat"]:
+            return int(k)
+    return None
+
+
+BURST_CANDIDATES = 5  # the nearest grievances looked at for a burst join: its cost stays flat
+
+
+def _burst_match(state: dict[str, Any], c: "_Centroids", sims: np.ndarray, platform: str, b: int,
+                 cfg: DetectorConfig) -> int | None:
+    """The row of the most alike grievance heard on the complaint's platform within the last
+    `burst_join` buckets, if at least `burst_join_similarity` alike, or None.
+
+    A weak storm comes in several wordings, each less alike the others than two complaints in
+    one wording; grouped by words alone, each wording is a group too small to be loud
+    anywhere. At one time on one platform they are one burst, and ordinary complaints seldom
+    fall that close in both time and words.
+    """
+    gs = state["grievances"]
+    for k in np.argsort(-sims)[:BURST_CANDIDATES]:
+        if sims[k] < cfg.burst_join_similarity:
+            return None
+        rows = gs[c.gids[k]]["plat"].get(platform)
+        if rows and any(bucket in rows for bucket in range(b - cfg.burst_join + 1, b + 1)):
             return int(k)
     return None
 

@@ -111,8 +111,9 @@ def _burst_match(state: dict[str, Any], c: "_Centroids", sims: np.ndarray, platf
 
     A weak storm comes in several wordings, each less alike the others than two complaints in
     one wording; grouped by words alone, each wording is a group too small to be loud
-    anywhere. At one time on one platform they are one burst, and ordinary complaints seldom
-    fall that close in both time and words.
+    anywhere. At one time on one platform they are one burst. Unrelated complaints on a busy
+    platform can fall that close too, so groups are broader than words alone make them: the
+    stricter `link_similarity` that came with this join keeps two problems from being linked.
     """
     gs = state["grievances"]
     for k in np.argsort(-sims)[:BURST_CANDIDATES]:

@@ -129,10 +129,10 @@ def run(args) -> int:
     busy = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
     print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{busy}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
-    print(f"{'':16}" + "".join(f"{title:>{max(len(title), 7) + 2}}" for title, _ in COLUMNS))
+    titles = [title for title, _ in COLUMNS]
+    print(_row("", titles, titles))
     for name, row in results.items():
-        cells = "".join(f"{_fmt(row[key]):>{max(len(title), 7) + 2}}" for title, key in COLUMNS)
-        print(f"{name:16}{cells}")
+        print(_row(name, [_fmt(row[key]) for _, key in COLUMNS], titles))
     print("delays in minutes of event time after the second platform's take-off; reaction: after "
           "its third planted post was written (before that, no detector can tell it from chance)")
     print()
@@ -150,17 +150,21 @@ def by_kind(results: dict[str, dict]) -> list[str]:
     lines = ["incidents found, of each kind:"]
     for trait, values in next(iter(results.values()))["recall_by_kind"].items():
         titles = list(values)
-        lines.append(f"{'  ' + trait:16}" + "".join(f"{t:>{max(len(t), 7) + 2}}" for t in titles))
+        lines.append(_row("  " + trait, titles, titles))
         for name, row in results.items():
             cells = [row["recall_by_kind"][trait].get(v, {"found": 0, "planted": 0}) for v in values]
-            lines.append(f"{name:16}" + "".join(f"{c['found']}/{c['planted']}".rjust(max(len(t), 7) + 2)
-                                                for c, t in zip(cells, titles)))
+            lines.append(_row(name, [f"{c['found']}/{c['planted']}" for c in cells], titles))
     lines.append("decoys raised, of each kind:")
     for name, row in results.items():
         told = [f"{kind.removeprefix('decoy_').replace('_', ' ')} {d['raised']}/{d['decoys']}"
                 for kind, d in row["decoys_raised_by_kind"].items()]
         lines.append(f"{name:16}  " + ", ".join(told))
     return lines
+
+
+def _row(label: str, cells: list[str], titles: list[str]) -> str:
+    """One line of a table: its label, then each cell right-aligned under its column's title."""
+    return f"{label:16}" + "".join(f"{cell:>{max(len(title), 7) + 2}}" for cell, title in zip(cells, titles))
 
 
 def describe(case: dict) -> str:

@@ -120,6 +120,7 @@ def _burst_match(state: dict[str, Any], c: "_Centroids", sims: np.ndarray, platf
         if sims[k] < cfg.burst_join_similarity:
             return None
         rows = gs[c.gids[k]]["plat"].get(platform)
+        # Probing the hour's buckets, not complaints_in over every row kept: this runs per complaint.
         if rows and any(bucket in rows for bucket in range(b - cfg.burst_join + 1, b + 1)):
             return int(k)
     return None

@@ -868,3 +868,69 @@ def test_a_complaint_joins_the_burst_on_its_platform_at_less_likeness_than_it_ta
     assert not joins(b + 1, "reddit")                   # another platform: a group of its own
     assert not joins(b + 1, "twitter", dataclasses.replace(SETTINGS, burst_join_similarity=0.0))
     assert not joins(b + 1, "twitter", dataclasses.replace(SETTINGS, burst_join_similarity=0.45))
+
+
+def _loud(gid: int, vector: list[float], n: int, spiked_at: dict[str, int]) -> dict:
+    """A grievance of n complaints spiking on each platform at its bucket."""
+    g = None
+    for platform, b in spiked_at.items():
+        one = _fragment(gid, vector, n, platform, b, True)
+        if g is None:
+            g = one
+            continue
+        g["plat"].update(one["plat"])
+        g["spikes"].update(one["spikes"])
+        for bucket, ids in one["ids"].items():
+            g["ids"].setdefault(bucket, []).extend(ids)
+    return g
+
+
+def _brand_state(grievances_by_id: dict, cfg) -> dict:
+    """A brand's state holding these grievances, with ordinary history on every platform."""
+    from spillover.detection.state import new_brand_state
+    from spillover.detection.traffic import count
+
+    state = new_brand_state()
+    for g in grievances_by_id.values():
+        for platform, rows_by_bucket in g["plat"].items():
+            for b in rows_by_bucket:
+                count(state, platform, b, True, 0, False, False, cfg)
+    state["grievances"] = grievances_by_id
+    state["next_gid"] = max(grievances_by_id) + 1
+    return state
+
+
+def _incident(iid: str, members: list[int], onsets: dict[str, int], cfg) -> dict:
+    path = sorted(onsets, key=lambda p: onsets[p])
+    return {"id": iid, "opened_at": min(onsets.values()), "members": members, "path": path,
+            "onsets": {p: b * cfg.bucket_s for p, b in onsets.items()}, "counts": {}, "evidence": {},
+            "complaints_at_event": 0, "level_at_event": "", "follows": ""}
+
+
+@pytest.mark.parametrize("likeness, taken_up", [(0.65, True), (0.55, False)])
+def test_a_slow_storm_reaching_a_new_platform_in_other_words_goes_on_under_its_id(likeness, taken_up):
+    """A storm loud on facebook and twitter resolves; twelve hours later a grievance spikes on
+    the blogs. As alike the storm as it would have to be to join it while open
+    (`pool_similarity`, 0.6), it is the storm spreading, under its id; less alike, it is a
+    burst of its own, on one platform: nothing."""
+    from spillover.detection import grievances
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import _close, decide
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    later = b + 12 * int(cfg.per_hour)
+    storm = _loud(0, _axis(0), 40, {"facebook": b, "twitter": b + 6})
+    # Cosine chosen for the likeness asked: the scale corrects for how sure each centroid is.
+    sure = grievances.expected(40, 10, cfg.complaint_likeness)
+    c = likeness * max(grievances.LEAST_EXPECTED, sure)
+    blog = _loud(1, [c, (1 - c * c) ** 0.5] + [0.0] * (DIM - 2), 10, {"blog": later})
+    state = _brand_state({0: storm, 1: blog}, cfg)
+    state["incidents"]["acme-storm"] = _incident("acme-storm", [0], {"facebook": b, "twitter": b + 6}, cfg)
+    _close(state, "acme-storm", b + 6 + cfg.quiet)
+    assert round(grievances.likeness(state, [1], [0], cfg), 3) == likeness
+    events = decide(state, "Acme", later, [1], cfg, {})
+    if taken_up:
+        assert [(e.status, e.incident_id, e.path) for e in events] == [
+            ("escalated", "acme-storm", ["facebook", "twitter", "blog"])]
+    else:
+        assert events == [] and "acme-storm" in state["resolved"]

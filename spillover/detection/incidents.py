@@ -159,12 +159,15 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     between platforms): the incident goes on, under its id. `link` counts from the last spike,
     as it does between the platforms of an open incident: counted from the resolution, `quiet`
     hours later, a burst of the same grievance a day and more after the storm went quiet would
-    page the team as the storm spreading."""
+    page the team as the storm spreading. A new platform takes as little likeness as it would
+    take to join the incident while open (`pool_similarity`): going quiet for a while is what a
+    slow storm does, and must not make its next platform a second incident."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
         new_platform = any(p not in inc["path"] and s["onset_bucket"] <= _last_loud(inc, cfg) + cfg.link
                            for p, s in spikes.items())
-        if new_platform and (_same_grievance(state, [gid], inc, cfg) or _told_with(state, gid, inc, cfg)):
+        if new_platform and (_same_grievance(state, [gid], inc, cfg, cfg.pool_similarity)
+                             or _told_with(state, gid, inc, cfg)):
             state["incidents"][iid] = state["resolved"].pop(iid)
             # Its grievances are its own again, but for those another incident took meanwhile.
             kept = [m for m in _still_held(state, inc) if m != gid and state["grievances"][m]["incident"] is None]
@@ -196,14 +199,16 @@ def _recurrence_of(state: dict[str, Any], group: list[int], cfg: DetectorConfig)
     return ""
 
 
-def _same_grievance(state: dict[str, Any], gids: list[int], inc: dict[str, Any], cfg: DetectorConfig) -> bool:
-    """Whether grievances gids are a resolved incident's: one of its own, or `link_similarity`
-    alike to those it still has. One whose grievances were all forgotten (the cap makes room
-    by dropping idle ones) is nobody's."""
+def _same_grievance(state: dict[str, Any], gids: list[int], inc: dict[str, Any], cfg: DetectorConfig,
+                    similarity: float | None = None) -> bool:
+    """Whether grievances gids are a resolved incident's: one of its own, or `similarity`
+    (default `link_similarity`) alike to those it still has. One whose grievances were all
+    forgotten (the cap makes room by dropping idle ones) is nobody's."""
     kept = _still_held(state, inc)
     if set(gids) & set(kept):
         return True
-    return bool(kept) and grievances.likeness(state, gids, kept, cfg) >= cfg.link_similarity
+    need = cfg.link_similarity if similarity is None else similarity
+    return bool(kept) and grievances.likeness(state, gids, kept, cfg) >= need
 
 
 def _still_held(state: dict[str, Any], inc: dict[str, Any]) -> list[int]:

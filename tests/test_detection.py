@@ -934,3 +934,29 @@ def test_a_slow_storm_reaching_a_new_platform_in_other_words_goes_on_under_its_i
             ("escalated", "acme-storm", ["facebook", "twitter", "blog"])]
     else:
         assert events == [] and "acme-storm" in state["resolved"]
+
+
+@pytest.mark.parametrize("minutes_after", [15, 6 * 60])
+def test_a_wording_loud_with_an_open_incident_takes_its_kin_on_a_new_platform_into_it(minutes_after):
+    """An incident is open, loud on twitter and the blogs. Another wording of the storm, unlike
+    the incident's words, spikes on twitter a quarter of an hour after the incident took off
+    there, and its kin spikes on facebook: the storm reaching facebook, not a second incident.
+    Six hours after, a wording loud on twitter is a storm of its own."""
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import decide
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    later = b + minutes_after * 60 // cfg.bucket_s
+    state = _brand_state({0: _loud(0, _axis(0), 30, {"twitter": b, "blog": b + 2}),
+                          1: _loud(1, _axis(1), 12, {"twitter": later}),
+                          2: _loud(2, _axis(1), 8, {"facebook": later + 3})}, cfg)
+    state["grievances"][0]["incident"] = "acme-storm"
+    state["incidents"]["acme-storm"] = _incident("acme-storm", [0], {"twitter": b, "blog": b + 2}, cfg)
+    state["incidents"]["acme-storm"]["path"] = ["twitter", "blog"]
+    events = decide(state, "Acme", later + 3, [2], cfg, {})
+    if minutes_after <= cfg.longest * cfg.bucket_s // 60:
+        assert [(e.status, e.incident_id, e.path) for e in events] == [
+            ("escalated", "acme-storm", ["twitter", "blog", "facebook"])]
+    else:
+        assert {(e.status, tuple(e.path)) for e in events if e.incident_id != "acme-storm"} == {
+            ("opened", ("twitter", "facebook"))}

@@ -59,27 +59,17 @@ def decide(state: dict[str, Any], brand: str, b: int, spiked: list[int], cfg: De
 
 def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorConfig) -> None:
     """Attach a spiking grievance to the open incident it is part of, or open one with its kin."""
-    if _reopen(state, gid, cfg):
+    if _reopen(state, gid, cfg) or _join_open(state, [gid], cfg):
         return
-    # Joining an open incident takes less likeness than opening one, and less again when the
-    # grievance is loud exactly where the incident already is, or took off beside it on one of
-    # its platforms, and none when it took off with it on all of its own: fragments of one
-    # storm must not page the on-call team twice.
-    own = state["grievances"][gid]["spikes"]
-    for _iid, inc in sorted(state["incidents"].items()):
-        sim = grievances.likeness(state, [gid], inc["members"], cfg)
-        theirs = _spikes(state, inc["members"])
-        loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
-        together = _took_off_with(own, {p: s["onset"] for p, s in theirs.items()}, cfg)
-        if sim >= cfg.pool_similarity or all(together) or (sim >= cfg.storm_likeness and (
-                set(own) <= loud_on or any(together))):
-            _join(state, inc, [gid])
-            return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())
                      if other != gid and g["incident"] is None and _active(g, b, cfg)
                      and grievances.likeness(state, [gid], [other], cfg) >= cfg.link_similarity
                      and _loud_groups_alike(state, gid, other, cfg)]
     if len({p for member in group for p in state["grievances"][member]["spikes"]}) < 2:
+        return
+    # Its kin can tie it to an open incident it did not join alone: a wording loud on the
+    # incident's platform at the same time, with another on a new one, is the storm spreading.
+    if _join_open(state, group, cfg):
         return
     spikes = _spikes(state, group)
     first = min(spikes, key=lambda p: (spikes[p]["onset"], p))
@@ -89,6 +79,26 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,
                                      "level_at_event": "", "follows": _recurrence_of(state, group, cfg)}
     _join(state, inc, group)
+
+
+def _join_open(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> bool:
+    """Join grievances gids to the first open incident they are part of; whether they were.
+
+    Joining an open incident takes less likeness than opening one, and less again when they are
+    loud exactly where the incident already is, or took off beside it on one of its platforms,
+    and none when they took off with it on all of their own: fragments of one storm must not
+    page the on-call team twice."""
+    own = _spikes(state, gids)
+    for _iid, inc in sorted(state["incidents"].items()):
+        sim = grievances.likeness(state, gids, inc["members"], cfg)
+        theirs = _spikes(state, inc["members"])
+        loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
+        together = _took_off_with(own, {p: s["onset"] for p, s in theirs.items()}, cfg)
+        if sim >= cfg.pool_similarity or all(together) or (sim >= cfg.storm_likeness and (
+                set(own) <= loud_on or any(together))):
+            _join(state, inc, gids)
+            return True
+    return False
 
 
 def _loud_groups_alike(state: dict[str, Any], gid: int, other: int, cfg: DetectorConfig) -> bool:

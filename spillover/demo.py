@@ -55,17 +55,23 @@ class WorkerProcess:
 
     def counters(self) -> dict[str, float]:
         """Sums of the worker's counters and histogram totals, or {} while its metrics server is not up yet."""
+        sums: dict[str, float] = {}
+        for sample in self._samples():
+            if sample.name.endswith(("_total", "_sum", "_count")):
+                sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
+        return sums
+
+    def gauge(self, name: str) -> dict[tuple[tuple[str, str], ...], float]:
+        """One gauge's values by their sorted labels ({} while the metrics server is not up)."""
+        return {tuple(sorted(s.labels.items())): s.value for s in self._samples() if s.name == name}
+
+    def _samples(self) -> list:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as resp:
                 text = resp.read().decode()
         except OSError:
-            return {}
-        sums: dict[str, float] = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                if sample.name.endswith(("_total", "_sum", "_count")):
-                    sums[sample.name] = sums.get(sample.name, 0.0) + sample.value
-        return sums
+            return []
+        return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
     def log_tail(self, lines: int = 15) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

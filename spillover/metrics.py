@@ -20,6 +20,7 @@ class PipelineMetrics:
         self.registry = registry or CollectorRegistry()
         self._largest_state = 0
         self._platforms: set[str] = set()
+        self._waiting_labels: set[tuple[str, str]] = set()
         r = self.registry
         self.posts_in = Counter("spillover_posts_in", "Valid posts read from posts.raw", ["platform"], registry=r)
         self.posts_out = Counter("spillover_posts_enriched", "Posts written to posts.enriched", ["platform"],
@@ -45,6 +46,9 @@ class PipelineMetrics:
         self.offset_gaps = Counter("spillover_offset_gaps",
                                    "Offsets an agent was never given: read again directly, or unavailable",
                                    ["topic", "outcome"], registry=r)
+        self.waiting = Gauge("spillover_consumer_waiting_messages",
+                             "Messages on the worker's partitions its agents have not handled yet",
+                             ["topic", "partition"], registry=r)
         self.event_time_lag = Gauge("spillover_detector_watermark_lag_seconds",
                                     "Wall clock minus the newest event time the detector has seen", registry=r)
         self.detector_state_bytes = Histogram("spillover_detector_state_bytes",
@@ -79,6 +83,14 @@ class PipelineMetrics:
         if size > self._largest_state:
             self._largest_state = size
             self.detector_state_largest.set(size)
+
+    def set_waiting(self, waiting: dict[tuple[str, int], int]) -> None:
+        """Messages waiting per partition; partitions the worker no longer has are dropped."""
+        for labels in self._waiting_labels - {(t, str(p)) for t, p in waiting}:
+            self.waiting.remove(*labels)
+        self._waiting_labels = {(t, str(p)) for t, p in waiting}
+        for (topic, partition), n in waiting.items():
+            self.waiting.labels(topic, str(partition)).set(n)
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> None:
         """Expose /metrics on `port` (0: do nothing)."""

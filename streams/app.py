@@ -24,6 +24,7 @@ from .consumer import install as install_consumer
 from .detect_agent import detect_agent
 from .enrich_agent import enrich_agent
 from .gaps import Gap, GapFiller, committed_offsets
+from .watchdog import Progress, Watchdog, exit_stalled
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +98,20 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
         enrich_agent(topics, model, watchlist, settings.model, metrics, executor, enrich_gaps,
                      settings.detection.max_future_minutes * 60))
     app.agent(topics.enriched, name="detect")(detect_agent(topics, table, detector, metrics, detect_gaps))
+    progress = Progress({topics.raw.get_topic_name(): enrich_gaps.ledger,
+                         topics.enriched.get_topic_name(): detect_gaps.ledger})
+    if k.stall_timeout_s:
+        watchdog = Watchdog(k.broker, progress.positions, k.stall_timeout_s, exit_stalled, metrics.set_waiting)
+
+        @app.task
+        async def watch_for_stalls() -> None:
+            watchdog.start()
 
     @app.on_partitions_assigned.connect
     async def track_assigned_partitions(sender, assigned, **kwargs) -> None:
         fillers = {topics.raw.get_topic_name(): enrich_gaps, topics.enriched.get_topic_name(): detect_gaps}
         mine = [(tp.topic, tp.partition) for tp in assigned if tp.topic in fillers]
+        progress.assign(mine)
         for gaps in fillers.values():
             gaps.ledger.keep_only(mine)
         try:

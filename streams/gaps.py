@@ -78,6 +78,10 @@ class OffsetLedger:
             key = (m.topic, m.partition)
             self._last[key] = max(self._last.get(key, m.offset), m.offset)
 
+    def snapshot(self) -> dict[tuple[str, int], int]:
+        """A copy, safe to take from another thread (CPython copies a dict under the GIL)."""
+        return dict(self._last)
+
     def keep_only(self, assigned: Iterable[tuple[str, int]]) -> None:
         """After a rebalance: partitions no longer ours may be handled elsewhere meanwhile."""
         keep = set(assigned)

@@ -69,6 +69,8 @@ def isolated_settings(broker: str) -> Settings:
     tag = uuid.uuid4().hex[:8]
     s = load_settings({"kafka.broker": broker, "kafka.group_id": f"spillover-{tag}",
                        "app.watchlist": str(SAMPLE_WATCHLIST),
+                       # Every test's workers watch for stalls, at a minute: a false alarm fails it.
+                       "kafka.stall_timeout_s": 60,
                        "app.data_dir": tempfile.mkdtemp(prefix=f"spillover-{tag}-")}, env={})
     return s.replace("topics", raw=f"raw-{tag}", enriched=f"enriched-{tag}", dlq=f"dlq-{tag}",
                      incidents=f"incidents-{tag}")

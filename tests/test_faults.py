@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import warnings
 
 import pytest
 from helpers import isolated_settings
@@ -18,6 +19,7 @@ from spillover.kafka_io import ensure_topics, json_producer, read_topic
 from spillover.records import IncidentEvent
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
+from spillover.streams.watchdog import EXIT_STALLED
 from spillover.watchlist import Watchlist
 
 pytestmark = [pytest.mark.broker, pytest.mark.model]
@@ -50,6 +52,7 @@ class Run:
         self.accepted = {(p.id, bool(p.deleted)) for p in accepted if not isinstance(p, Rejection)}
         self.seen: list[IncidentEvent] = []
         self.workers: list[WorkerProcess] = []
+        self.restarted: list[WorkerProcess] = []
         self._stop = threading.Event()
         self._follower = threading.Thread(target=self._follow, daemon=True)
         self._follower.start()
@@ -61,6 +64,17 @@ class Run:
     def worker(self) -> WorkerProcess:
         self.workers.append(WorkerProcess(self.broker, self.settings))
         return self.workers[-1]
+
+    def live_workers(self) -> list[WorkerProcess]:
+        return [w for w in self.workers if w.proc.poll() is None]
+
+    def restart_stalled(self) -> None:
+        """What Kubernetes does: a worker that exits because it is stuck is started again."""
+        for w in list(self.workers):
+            if w.proc.poll() == EXIT_STALLED and w not in self.restarted:
+                self.restarted.append(w)
+                warnings.warn(f"a worker stalled and was started again:\n{w.log_tail(5)}", stacklevel=2)
+                self.worker()
 
     def publish(self, lines: list[bytes]) -> None:
         producer = json_producer(self.broker, client_id="fault-test")
@@ -77,6 +91,7 @@ class Run:
         final = {(e.incident_id, e.status, e.detected_at) for e in self.expected}
         deadline = time.monotonic() + 180
         while not final <= {(e.incident_id, e.status, e.detected_at) for e in self.seen}:
+            self.restart_stalled()
             if time.monotonic() > deadline:
                 for w in self.workers:
                     print(f"{w.counters()}\n{w.log_tail(80)}\n=====")
@@ -137,4 +152,5 @@ def test_a_second_worker_joining_mid_stream_changes_nothing(run):
     assert run.lost_posts() == []
     assert run.distinct_events() == sorted(e.to_json() for e in run.expected)
     # Both worked: the second took over some brands' detection.
-    assert all(w.counters().get("spillover_detector_posts_total", 0) > 0 for w in run.workers)
+    live = run.live_workers()
+    assert len(live) == 2 and all(w.counters().get("spillover_detector_posts_total", 0) > 0 for w in live)

@@ -137,5 +137,12 @@ def test_worker_enriches_counts_and_dead_letters(broker):
         counters = worker.counters()
         assert counters["spillover_dlq_total"] == 3 and counters["spillover_posts_enriched_total"] == 2
         assert worker.proc.poll() is None, "bad input must not stop the worker"
+        # Its watchdog reports the partitions it has, with nothing left waiting.
+        raw = [(("partition", str(p)), ("topic", settings.topics.raw)) for p in range(settings.kafka.partitions)]
+        deadline = time.monotonic() + 60
+        while set(worker.gauge("spillover_consumer_waiting_messages")) < set(raw) and time.monotonic() < deadline:
+            time.sleep(1)
+        waiting = worker.gauge("spillover_consumer_waiting_messages")
+        assert {k: waiting.get(k) for k in raw} == {k: 0.0 for k in raw}, waiting
     finally:
         worker.stop()

@@ -1,0 +1,174 @@
+"""A worker with messages waiting that makes no progress on them is stuck: say so, and stop.
+
+Faust can leave a partition unconsumed, with no error, after a rebalance (faust-streaming
+#175, "consumers slowly die over time"; in one run of tests/test_faults.py a replacement worker
+read one batch of posts.raw and then nothing for three minutes). Nothing else notices: the
+worker heartbeats, its other partitions move on, its metrics port answers Kubernetes' probe.
+
+The watchdog compares, per partition assigned to the worker, the next offset its agent would
+handle with the partition's end offset, from a thread of its own, so that a stuck event loop
+cannot silence it. A partition with messages waiting whose position has not moved for
+`kafka.stall_timeout_s` is stuck, and the watchdog hands it to `on_stuck`; the worker logs it
+and exits with EXIT_STALLED, so Kubernetes (or any supervisor) starts it again. The new worker
+reads on from the group's committed offsets: nothing is lost, a few posts are read twice (the
+detector counts a repeat once).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from kafka import KafkaConsumer, TopicPartition
+
+from ..kafka_io import API_VERSION
+from .gaps import OffsetLedger
+
+log = logging.getLogger(__name__)
+
+EXIT_STALLED = 75  # EX_TEMPFAIL: a temporary failure, start me again
+TP = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Stuck:
+    topic: str
+    partition: int
+    position: int   # the next offset the agent would handle
+    end: int        # the partition's end offset
+    idle_s: float   # since the position last moved (or nothing was waiting)
+
+    @property
+    def waiting(self) -> int:
+        return self.end - self.position
+
+
+class StallClock:
+    """When each partition's position last moved, or last had nothing waiting."""
+
+    def __init__(self, timeout_s: float):
+        self.timeout_s = timeout_s
+        self._since: dict[TP, tuple[int, float]] = {}
+
+    def observe(self, now: float, positions: Mapping[TP, int], ends: Mapping[TP, int]) -> list[Stuck]:
+        """The partitions stuck at `now`. Partitions left out are forgotten (no longer assigned)."""
+        since, stuck = {}, []
+        for tp, position in positions.items():
+            end = ends.get(tp)
+            if end is None:
+                continue
+            last = self._since.get(tp)
+            since[tp] = last if last is not None and last[0] == position and position < end else (position, now)
+            idle = now - since[tp][1]
+            if position < end and idle >= self.timeout_s:
+                stuck.append(Stuck(tp[0], tp[1], position, end, idle))
+        self._since = since
+        return stuck
+
+    def reset(self) -> None:
+        """Forget every partition: what comes next is watched afresh."""
+        self._since = {}
+
+
+class Progress:
+    """What the worker's agents have handled of the partitions assigned to it, per topic.
+
+    Written on the event loop, read from the watchdog's thread: the assignment is replaced
+    whole, and the ledgers are copied in one step (`OffsetLedger.snapshot`)."""
+
+    def __init__(self, ledgers: Mapping[str, OffsetLedger]):
+        self._ledgers = dict(ledgers)
+        self._assigned: frozenset[TP] = frozenset()
+
+    def assign(self, tps: Iterable[TP]) -> None:
+        self._assigned = frozenset(tp for tp in tps if tp[0] in self._ledgers)
+
+    def positions(self) -> dict[TP, int | None]:
+        """The next offset to handle per assigned partition; None where nothing is known yet
+        (no message handled, and the group had no committed offset)."""
+        assigned = self._assigned
+        handled = {topic: ledger.snapshot() for topic, ledger in self._ledgers.items()}
+        out: dict[TP, int | None] = {}
+        for tp in assigned:
+            last = handled[tp[0]].get(tp)
+            out[tp] = None if last is None else last + 1
+        return out
+
+
+class Watchdog:
+    """Polls the end offsets of the worker's partitions and reports the first stuck ones."""
+
+    def __init__(self, broker: str, positions: Callable[[], Mapping[TP, int | None]], timeout_s: float,
+                 on_stuck: Callable[[list[Stuck]], None],
+                 on_waiting: Callable[[dict[TP, int]], None] = lambda waiting: None,
+                 interval_s: float | None = None):
+        self.broker = broker
+        self._positions = positions
+        self._clock = StallClock(timeout_s)
+        self._on_stuck = on_stuck
+        self._on_waiting = on_waiting  # messages waiting per partition, each round (a metric)
+        self.interval_s = interval_s or min(15.0, max(1.0, timeout_s / 4))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="spillover-watchdog", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        reader = None
+        try:
+            while not self._stop.wait(self.interval_s):
+                try:
+                    reader = reader or _offsets_reader(self.broker)
+                    stuck = self.check(reader)
+                except Exception as exc:  # the broker away is no fault of the worker's
+                    log.warning("watchdog: could not read the partitions' end offsets (%s); watching afresh", exc)
+                    self._clock.reset()
+                    continue
+                if stuck:
+                    self._on_stuck(stuck)
+                    return
+        finally:
+            if reader is not None:
+                reader.close()
+
+    def check(self, reader: KafkaConsumer) -> list[Stuck]:
+        """One round: read the end offsets, update the clock, return what is stuck."""
+        positions = dict(self._positions())
+        if not positions:
+            self._clock.reset()
+            self._on_waiting({})
+            return []
+        tps = {tp: TopicPartition(*tp) for tp in positions}
+        by_tp = reader.end_offsets(list(tps.values()))
+        ends = {tp: by_tp[k] for tp, k in tps.items()}
+        unknown = [tps[tp] for tp, p in positions.items() if p is None]
+        # Nothing handled and nothing committed: the agent starts at the oldest message kept.
+        begins = reader.beginning_offsets(unknown) if unknown else {}
+        known = {tp: begins[tps[tp]] if p is None else p for tp, p in positions.items()}
+        self._on_waiting({tp: max(0, ends[tp] - known[tp]) for tp in known})
+        return self._clock.observe(time.monotonic(), known, ends)
+
+
+def _offsets_reader(broker: str) -> KafkaConsumer:
+    """A group-less consumer, only to ask for offsets."""
+    return KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION, enable_auto_commit=False,
+                         group_id=None, client_id="spillover-watchdog")
+
+
+def exit_stalled(stuck: list[Stuck]) -> None:
+    """Log what is stuck and end the process at once: its event loop may be what is stuck, so
+    no clean shutdown is tried; the group's committed offsets are where the next worker starts."""
+    for s in stuck:
+        log.error("%s/%d: %d messages waiting and none handled for %.0f s (at offset %d of %d); the worker "
+                  "exits with code %d to be started again", s.topic, s.partition, s.waiting, s.idle_s,
+                  s.position, s.end, EXIT_STALLED)
+    logging.shutdown()
+    os._exit(EXIT_STALLED)

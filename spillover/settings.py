@@ -34,8 +34,8 @@ class KafkaSettings:
     rebalance_timeout_s: float = 20.0
     # A partition with messages waiting whose agent handles none of them for this long is
     # stuck (Faust can stop consuming one with no error): the worker logs it and exits with
-    # code 75, for Kubernetes to start it again. Longer than the longest detector-state
-    # restore after a rebalance. 0: no watchdog.
+    # code 75, for Kubernetes to start it again. A rebalance and the detector-state restore
+    # after it do not count, unless they last four times as long. 0: no watchdog.
     stall_timeout_s: float = 300.0
     # The largest message the workers send, and the detector table's changelog topic accepts
     # (`max.message.bytes`, set when the worker creates it): one message holds one brand's

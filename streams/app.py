@@ -101,7 +101,8 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     progress = Progress({topics.raw.get_topic_name(): enrich_gaps.ledger,
                          topics.enriched.get_topic_name(): detect_gaps.ledger})
     if k.stall_timeout_s:
-        watchdog = Watchdog(k.broker, progress.positions, k.stall_timeout_s, exit_stalled, metrics.set_waiting)
+        watchdog = Watchdog(k.broker, progress.positions, k.stall_timeout_s, exit_stalled, metrics.set_waiting,
+                            settling=lambda: bool(app.rebalancing or getattr(app, "in_recovery", False)))
 
         @app.task
         async def watch_for_stalls() -> None:

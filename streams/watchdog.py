@@ -11,7 +11,9 @@ cannot silence it. A partition with messages waiting whose position has not move
 `kafka.stall_timeout_s` is stuck, and the watchdog hands it to `on_stuck`; the worker logs it
 and exits with EXIT_STALLED, so Kubernetes (or any supervisor) starts it again. The new worker
 reads on from the group's committed offsets: nothing is lost, a few posts are read twice (the
-detector counts a repeat once).
+detector counts a repeat once). While the worker rebalances or restores the detector's state
+from its changelog, nothing moves by design: that time starts each partition's clock afresh,
+and only a rebalance or restore lasting SETTLING_FACTOR times the timeout is stuck.
 """
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ from .gaps import OffsetLedger
 log = logging.getLogger(__name__)
 
 EXIT_STALLED = 75  # EX_TEMPFAIL: a temporary failure, start me again
+# A rebalance, and the detector-state restore after it, hold every stream partition still, and
+# restoring a large changelog can take minutes: that much longer before it counts as stuck.
+SETTLING_FACTOR = 4
 TP = tuple[str, int]
 
 
@@ -40,6 +45,7 @@ class Stuck:
     position: int   # the next offset the agent would handle
     end: int        # the partition's end offset
     idle_s: float   # since the position last moved (or nothing was waiting)
+    settling: bool = False  # stuck in a rebalance or a state restore
 
     @property
     def waiting(self) -> int:
@@ -47,14 +53,23 @@ class Stuck:
 
 
 class StallClock:
-    """When each partition's position last moved, or last had nothing waiting."""
+    """When each partition's position last moved, or last had nothing waiting; and since when
+    the worker has been settling (rebalancing, restoring state), which nothing moves during."""
 
     def __init__(self, timeout_s: float):
         self.timeout_s = timeout_s
         self._since: dict[TP, tuple[int, float]] = {}
+        self._settling_since: float | None = None
 
-    def observe(self, now: float, positions: Mapping[TP, int], ends: Mapping[TP, int]) -> list[Stuck]:
-        """The partitions stuck at `now`. Partitions left out are forgotten (no longer assigned)."""
+    def observe(self, now: float, positions: Mapping[TP, int], ends: Mapping[TP, int],
+                settling: bool = False) -> list[Stuck]:
+        """The partitions stuck at `now`. Partitions left out are forgotten (no longer assigned).
+
+        While settling, each partition's time starts again when settling ends; settling itself
+        is stuck after SETTLING_FACTOR times the timeout."""
+        if settling:
+            return self._settling(now, positions, ends)
+        self._settling_since = None
         since, stuck = {}, []
         for tp, position in positions.items():
             end = ends.get(tp)
@@ -68,9 +83,20 @@ class StallClock:
         self._since = since
         return stuck
 
+    def _settling(self, now: float, positions: Mapping[TP, int], ends: Mapping[TP, int]) -> list[Stuck]:
+        if self._settling_since is None:
+            self._settling_since = now
+        self._since = {tp: (position, now) for tp, position in positions.items()}
+        idle = now - self._settling_since
+        if idle < self.timeout_s * SETTLING_FACTOR:
+            return []
+        return [Stuck(tp[0], tp[1], position, ends[tp], idle, settling=True)
+                for tp, position in positions.items() if tp in ends and position < ends[tp]]
+
     def reset(self) -> None:
         """Forget every partition: what comes next is watched afresh."""
         self._since = {}
+        self._settling_since = None
 
 
 class Progress:
@@ -104,12 +130,13 @@ class Watchdog:
     def __init__(self, broker: str, positions: Callable[[], Mapping[TP, int | None]], timeout_s: float,
                  on_stuck: Callable[[list[Stuck]], None],
                  on_waiting: Callable[[dict[TP, int]], None] = lambda waiting: None,
-                 interval_s: float | None = None):
+                 settling: Callable[[], bool] = lambda: False, interval_s: float | None = None):
         self.broker = broker
         self._positions = positions
         self._clock = StallClock(timeout_s)
         self._on_stuck = on_stuck
         self._on_waiting = on_waiting  # messages waiting per partition, each round (a metric)
+        self._settling = settling  # whether the worker is rebalancing or restoring state now
         self.interval_s = interval_s or min(15.0, max(1.0, timeout_s / 4))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="spillover-watchdog", daemon=True)
@@ -154,7 +181,7 @@ class Watchdog:
         begins = reader.beginning_offsets(unknown) if unknown else {}
         known = {tp: begins[tps[tp]] if p is None else p for tp, p in positions.items()}
         self._on_waiting({tp: max(0, ends[tp] - known[tp]) for tp in known})
-        return self._clock.observe(time.monotonic(), known, ends)
+        return self._clock.observe(time.monotonic(), known, ends, self._settling())
 
 
 def _offsets_reader(broker: str) -> KafkaConsumer:
@@ -167,8 +194,8 @@ def exit_stalled(stuck: list[Stuck]) -> None:
     """Log what is stuck and end the process at once: its event loop may be what is stuck, so
     no clean shutdown is tried; the group's committed offsets are where the next worker starts."""
     for s in stuck:
-        log.error("%s/%d: %d messages waiting and none handled for %.0f s (at offset %d of %d); the worker "
+        log.error("%s/%d: %d messages waiting and none handled for %.0f s%s (at offset %d of %d); the worker "
                   "exits with code %d to be started again", s.topic, s.partition, s.waiting, s.idle_s,
-                  s.position, s.end, EXIT_STALLED)
+                  " of rebalancing or restoring state" if s.settling else "", s.position, s.end, EXIT_STALLED)
     logging.shutdown()
     os._exit(EXIT_STALLED)

@@ -48,6 +48,23 @@ def test_a_partition_that_moved_to_another_worker_is_watched_afresh_when_it_come
     assert clock.observe(131, {RAW: 10}, {RAW: 25}) != []
 
 
+def test_a_rebalance_or_state_restore_holds_the_clock_until_it_lasts_four_timeouts():
+    clock = StallClock(timeout_s=60)
+    clock.observe(0, {RAW: 10}, {RAW: 25})
+    # Restoring a large detector state: nothing moves, and that is no stall ...
+    assert clock.observe(200, {RAW: 10}, {RAW: 25}, settling=True) == []
+    # ... and each partition's minute starts again from the last look that found it settling.
+    assert clock.observe(230, {RAW: 10}, {RAW: 25}) == []
+    assert clock.observe(259, {RAW: 10}, {RAW: 25}) == []
+    assert clock.observe(261, {RAW: 10}, {RAW: 25}) != []
+    # Settling for four timeouts is stuck too.
+    clock = StallClock(timeout_s=60)
+    assert clock.observe(0, {RAW: 10}, {RAW: 25}, settling=True) == []
+    assert clock.observe(239, {RAW: 10}, {RAW: 25}, settling=True) == []
+    assert clock.observe(241, {RAW: 10}, {RAW: 25}, settling=True) == [
+        Stuck("posts.raw", 0, 10, 25, 241, settling=True)]
+
+
 def _handled(ledger: OffsetLedger, topic: str, partition: int, offset: int) -> None:
     ledger.handled([Record(None, b"", RecordMessage(topic, partition, offset, 0.0))])
 
@@ -76,7 +93,7 @@ def test_a_stuck_worker_says_what_is_stuck_and_exits_to_be_started_again():
             "exit_stalled([Stuck('spillover.posts.raw', 0, 1663, 2764, 61.2)]); print('still running')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == EXIT_STALLED
-    assert "spillover.posts.raw/0: 1101 messages waiting and none handled for 61 s" in done.stderr
+    assert "spillover.posts.raw/0: 1101 messages waiting and none handled for 61 s (at offset 1663" in done.stderr
     assert "still running" not in done.stdout
 
 
@@ -97,11 +114,11 @@ def test_the_watchdog_reads_the_broker_and_reports_a_partition_left_behind(broke
             producer.flush()
     producer.close()
 
-    def watch(positions: dict, seconds: float) -> tuple[list, list]:
+    def watch(positions: dict, seconds: float, settling: bool = False) -> tuple[list, list]:
         stuck, waiting, done = [], [], threading.Event()
         dog = Watchdog(broker, lambda: positions, timeout_s=1.5,
                        on_stuck=lambda s: (stuck.extend(s), done.set()), on_waiting=waiting.append,
-                       interval_s=0.3)
+                       settling=lambda: settling, interval_s=0.3)
         dog.start()
         done.wait(seconds)
         dog.stop()
@@ -112,6 +129,9 @@ def test_the_watchdog_reads_the_broker_and_reports_a_partition_left_behind(broke
     stuck, waiting = watch({(topic, 0): 4, (topic, 1): None, (topic, 2): None}, 20)
     assert sorted((s.partition, s.position, s.end) for s in stuck) == [(0, 4, 10), (2, 0, 3)]
     assert waiting[0] == {(topic, 0): 6, (topic, 1): 0, (topic, 2): 3}
+    # The same while the worker restores its state: not stuck within four timeouts.
+    stuck, waiting = watch({(topic, 0): 4, (topic, 1): None, (topic, 2): None}, 4, settling=True)
+    assert stuck == [] and waiting[-1][(topic, 0)] == 6
     # Everything handled: nothing is stuck, however long it is watched.
     stuck, waiting = watch({(topic, 0): 10, (topic, 1): None, (topic, 2): 3}, 4)
     assert stuck == [] and waiting[-1] == {(topic, 0): 0, (topic, 1): 0, (topic, 2): 0}

@@ -35,6 +35,9 @@ EXIT_STALLED = 75  # EX_TEMPFAIL: a temporary failure, start me again
 # A rebalance, and the detector-state restore after it, hold every stream partition still, and
 # restoring a large changelog can take minutes: that much longer before it counts as stuck.
 SETTLING_FACTOR = 4
+# kafka-python waits request_timeout_ms (305 s) for offsets by default, and for ever for a
+# partition that does not exist: a round that cannot answer sooner is skipped instead.
+OFFSETS_TIMEOUT_MS = 30_000
 TP = tuple[str, int]
 
 
@@ -174,11 +177,11 @@ class Watchdog:
             self._on_waiting({})
             return []
         tps = {tp: TopicPartition(*tp) for tp in positions}
-        by_tp = reader.end_offsets(list(tps.values()))
+        by_tp = reader.end_offsets(list(tps.values()), timeout_ms=OFFSETS_TIMEOUT_MS)
         ends = {tp: by_tp[k] for tp, k in tps.items()}
         unknown = [tps[tp] for tp, p in positions.items() if p is None]
         # Nothing handled and nothing committed: the agent starts at the oldest message kept.
-        begins = reader.beginning_offsets(unknown) if unknown else {}
+        begins = reader.beginning_offsets(unknown, timeout_ms=OFFSETS_TIMEOUT_MS) if unknown else {}
         known = {tp: begins[tps[tp]] if p is None else p for tp, p in positions.items()}
         self._on_waiting({tp: max(0, ends[tp] - known[tp]) for tp in known})
         return self._clock.observe(time.monotonic(), known, ends, self._settling())

@@ -3,13 +3,17 @@ import subprocess
 import sys
 import threading
 import uuid
+from functools import partial
 
 import pytest
 from kafka.admin import NewTopic
 from prometheus_client import generate_latest
+from tcp_proxy import TcpProxy
 
+from spillover.broker import EmbeddedBroker, free_port
 from spillover.kafka_io import admin_client, json_producer
 from spillover.metrics import PipelineMetrics
+from spillover.streams import watchdog
 from spillover.streams.gaps import OffsetLedger, Record, RecordMessage
 from spillover.streams.watchdog import EXIT_STALLED, Progress, StallClock, Stuck, Watchdog
 
@@ -97,8 +101,7 @@ def test_a_stuck_worker_says_what_is_stuck_and_exits_to_be_started_again():
     assert "still running" not in done.stdout
 
 
-@pytest.mark.broker
-def test_the_watchdog_reads_the_broker_and_reports_a_partition_left_behind(broker):
+def _topic_with_messages(broker: str, per_partition: dict[int, int]) -> str:
     topic = f"watch-{uuid.uuid4().hex[:8]}"
     admin = admin_client(broker)
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
@@ -108,21 +111,31 @@ def test_the_watchdog_reads_the_broker_and_reports_a_partition_left_behind(broke
     # last batch's first offset plus one (Kafka: the last offset plus one). The watchdog then
     # sees less waiting than there is, never more: no false alarm, and a backlog longer than
     # one batch is still seen.
-    for partition, n in ((0, 10), (2, 3)):
+    for partition, n in per_partition.items():
         for i in range(n):
             producer.send(topic, value={"n": i}, partition=partition)
             producer.flush()
     producer.close()
+    return topic
 
-    def watch(positions: dict, seconds: float, settling: bool = False) -> tuple[list, list]:
-        stuck, waiting, done = [], [], threading.Event()
-        dog = Watchdog(broker, lambda: positions, timeout_s=1.5,
-                       on_stuck=lambda s: (stuck.extend(s), done.set()), on_waiting=waiting.append,
-                       settling=lambda: settling, interval_s=0.3)
-        dog.start()
-        done.wait(seconds)
-        dog.stop()
-        return stuck, waiting
+
+def _watch(broker: str, positions: dict, seconds: float, settling: bool = False,
+           until: threading.Event | None = None) -> tuple[list, list]:
+    """Watch at a 1.5 s timeout for `seconds` (or until something is stuck)."""
+    stuck, waiting, done = [], [], until or threading.Event()
+    dog = Watchdog(broker, lambda: positions, timeout_s=1.5,
+                   on_stuck=lambda s: (stuck.extend(s), done.set()), on_waiting=waiting.append,
+                   settling=lambda: settling, interval_s=0.3)
+    dog.start()
+    done.wait(seconds)
+    dog.stop()
+    return stuck, waiting
+
+
+@pytest.mark.broker
+def test_the_watchdog_reads_the_broker_and_reports_a_partition_left_behind(broker):
+    topic = _topic_with_messages(broker, {0: 10, 2: 3})
+    watch = partial(_watch, broker)
 
     # Partition 0 handled up to offset 4 and no further; partition 1 empty; partition 2 never
     # handled, nothing committed: its three messages wait too.
@@ -135,3 +148,27 @@ def test_the_watchdog_reads_the_broker_and_reports_a_partition_left_behind(broke
     # Everything handled: nothing is stuck, however long it is watched.
     stuck, waiting = watch({(topic, 0): 10, (topic, 1): None, (topic, 2): 3}, 4)
     assert stuck == [] and waiting[-1] == {(topic, 0): 0, (topic, 1): 0, (topic, 2): 0}
+
+
+@pytest.mark.broker
+def test_a_broker_out_of_reach_is_not_a_stuck_worker(monkeypatch):
+    """With the broker away the worker cannot move either, and a restart would not help: the
+    watchdog waits. Once the broker answers again, a partition still left behind is stuck."""
+    monkeypatch.setattr(watchdog, "OFFSETS_TIMEOUT_MS", 500)
+    real, front = free_port(), free_port()
+    with EmbeddedBroker(port=real, advertised_port=front):
+        proxy = TcpProxy(front, ("127.0.0.1", real))
+        address = f"127.0.0.1:{front}"
+        topic = _topic_with_messages(address, {0: 10})
+        proxy.pause()
+        stuck, waiting, done = [], [], threading.Event()
+        dog = Watchdog(address, lambda: {(topic, 0): 4}, timeout_s=1.5, interval_s=0.3,
+                       on_stuck=lambda s: (stuck.extend(s), done.set()), on_waiting=waiting.append)
+        dog.start()
+        try:
+            assert not done.wait(5) and waiting == []
+            proxy.resume()  # the same watchdog goes on
+            assert done.wait(30) and [(s.position, s.end) for s in stuck] == [(4, 10)]
+        finally:
+            dog.stop()
+            proxy.pause()

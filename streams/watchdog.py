@@ -38,6 +38,9 @@ SETTLING_FACTOR = 4
 # kafka-python waits request_timeout_ms (305 s) for offsets by default, and for ever for a
 # partition that does not exist: a round that cannot answer sooner is skipped instead.
 OFFSETS_TIMEOUT_MS = 30_000
+# A transactional producer ends each transaction with a marker that takes an offset and that
+# no consumer is given: a partition's last offset can be one nobody will ever handle.
+MARKER_ROOM = 1
 TP = tuple[str, int]
 
 
@@ -79,9 +82,10 @@ class StallClock:
             if end is None:
                 continue
             last = self._since.get(tp)
-            since[tp] = last if last is not None and last[0] == position and position < end else (position, now)
+            waiting = end - position > MARKER_ROOM
+            since[tp] = last if last is not None and last[0] == position and waiting else (position, now)
             idle = now - since[tp][1]
-            if position < end and idle >= self.timeout_s:
+            if waiting and idle >= self.timeout_s:
                 stuck.append(Stuck(tp[0], tp[1], position, end, idle))
         self._since = since
         return stuck
@@ -94,7 +98,7 @@ class StallClock:
         if idle < self.timeout_s * SETTLING_FACTOR:
             return []
         return [Stuck(tp[0], tp[1], position, ends[tp], idle, settling=True)
-                for tp, position in positions.items() if tp in ends and position < ends[tp]]
+                for tp, position in positions.items() if tp in ends and ends[tp] - position > MARKER_ROOM]
 
     def reset(self) -> None:
         """Forget every partition: what comes next is watched afresh."""

@@ -175,3 +175,28 @@ def test_a_broker_out_of_reach_is_not_a_stuck_worker(monkeypatch):
         finally:
             dog.stop()
             proxy.pause()
+
+
+@pytest.mark.broker
+def test_a_partition_written_in_transactions_is_not_stuck_on_its_last_marker(broker):
+    """Each transaction ends with a marker that takes an offset no consumer is given: after
+    the last record is handled, the partition's end is one further, and nothing waits."""
+    from kafka import KafkaProducer
+
+    from spillover.kafka_io import API_VERSION
+
+    topic = _topic_with_messages(broker, {})
+    producer = KafkaProducer(bootstrap_servers=broker, api_version=API_VERSION,
+                             transactional_id=f"watchdog-test-{topic}")
+    producer.init_transactions()
+    for i in range(3):
+        producer.begin_transaction()
+        producer.send(topic, value=b"post %d" % i, partition=0)
+        producer.commit_transaction()
+    producer.close()
+    # Records at offsets 0, 2 and 4, markers at 1, 3 and 5: the last record handled is 4.
+    stuck, waiting = _watch(broker, {(topic, 0): 5}, 4)
+    assert stuck == [] and waiting[-1] == {(topic, 0): 1}
+    # Stopped after the second record, it is stuck.
+    stuck, waiting = _watch(broker, {(topic, 0): 3}, 20)
+    assert [(s.position, s.end) for s in stuck] == [(3, 6)]

@@ -127,8 +127,10 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     return app
 
 
-def _gap_found(metrics: PipelineMetrics, gap: Gap, read: int) -> None:
-    log.warning("%s/%d: offsets %d-%d were never given to the agent; read %d of them directly",
-                gap.topic, gap.partition, gap.start, gap.stop - 1, read)
+def _gap_found(metrics: PipelineMetrics, gap: Gap, read: int, unavailable: int) -> None:
+    if not read and not unavailable:  # transaction markers only: nothing was missed
+        return
+    log.warning("%s/%d: offsets %d-%d were never given to the agent; read %d of them directly, %d unavailable",
+                gap.topic, gap.partition, gap.start, gap.stop - 1, read, unavailable)
     metrics.offset_gaps.labels(gap.topic, "read_again").inc(read)
-    metrics.offset_gaps.labels(gap.topic, "unavailable").inc(gap.size - read)
+    metrics.offset_gaps.labels(gap.topic, "unavailable").inc(unavailable)

@@ -95,7 +95,16 @@ class OffsetLedger:
                 self._last[key] = offset - 1
 
 
-def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> list[Record]:
+@dataclass(frozen=True)
+class GapRead:
+    """What a direct read of a gap found."""
+    records: list[Record]
+    unavailable: int  # offsets gone to retention, or not reached before the read gave up
+    # The rest of the gap held no message: a transaction's end marker takes an offset that no
+    # consumer is ever given, so a transactional producer leaves such gaps between its records.
+
+
+def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> GapRead:
     """The messages at offsets [gap.start, gap.stop) of one partition (blocking)."""
     tp = TopicPartition(gap.topic, gap.partition)
     consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION, enable_auto_commit=False,
@@ -103,6 +112,7 @@ def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> list[Record]:
                              client_id="spillover-gap-reader", consumer_timeout_ms=int(timeout_s * 1000))
     try:
         consumer.assign([tp])
+        oldest = consumer.beginning_offsets([tp], timeout_ms=int(timeout_s * 1000))[tp]
         consumer.seek(tp, gap.start)
         records = []
         for r in consumer:
@@ -111,7 +121,10 @@ def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> list[Record]:
             records.append(Record(r.key, r.value, RecordMessage(r.topic, r.partition, r.offset, r.timestamp / 1000)))
             if r.offset == gap.stop - 1:
                 break
-        return records
+        # Only a read that got past the gap can say that what it did not find was no message.
+        if consumer.position(tp) < gap.stop:
+            return GapRead(records, gap.size - len(records))
+        return GapRead(records, max(0, min(gap.stop, oldest) - gap.start))
     finally:
         consumer.close()
 
@@ -119,10 +132,10 @@ def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> list[Record]:
 class GapFiller:
     """One agent's ledger, and the reads that fill what it was not given."""
 
-    def __init__(self, broker: str, on_gap: Callable[[Gap, int], None]):
+    def __init__(self, broker: str, on_gap: Callable[[Gap, int, int], None]):
         self.broker = broker
         self.ledger = OffsetLedger()
-        self._on_gap = on_gap  # (gap, messages read): metrics and a log line
+        self._on_gap = on_gap  # (gap, messages read, offsets unavailable): metrics and a log line
 
     async def complete(self, events: Sequence[Any]) -> list[Any]:
         """The batch with the messages missing before or inside it put first."""
@@ -132,12 +145,12 @@ class GapFiller:
         loop, missing = asyncio.get_running_loop(), []
         for gap in gaps:
             try:
-                records = await loop.run_in_executor(None, read_range, self.broker, gap)
+                found = await loop.run_in_executor(None, read_range, self.broker, gap)
             except Exception:  # a broker error must not crash the agent: counted as unavailable
                 log.exception("could not read %s/%d offsets %d-%d", gap.topic, gap.partition, gap.start, gap.stop - 1)
-                records = []
-            self._on_gap(gap, len(records))
-            missing.extend(records)
+                found = GapRead([], gap.size)
+            self._on_gap(gap, len(found.records), found.unavailable)
+            missing.extend(found.records)
         return missing + list(events)
 
     def handled(self, events: Iterable[Any]) -> None:

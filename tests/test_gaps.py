@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from spillover.kafka_io import json_producer
-from spillover.streams.gaps import Gap, GapFiller, OffsetLedger, Record, RecordMessage
+from spillover.streams.gaps import Gap, GapFiller, OffsetLedger, Record, RecordMessage, read_range
 
 
 def event(offset: int, partition: int = 0, topic: str = "posts.raw") -> Record:
@@ -40,13 +40,46 @@ def test_skipped_messages_are_read_back_and_handled_first(broker):
     producer.flush()
     producer.close()
     seen = []
-    filler = GapFiller(broker, lambda gap, read: seen.append((gap.size, read)))
+    filler = GapFiller(broker, lambda gap, read, unavailable: seen.append((gap.size, read, unavailable)))
     filler.handled([event(1, topic=topic)])
     batch = [event(5, topic=topic), event(6, topic=topic)]
     completed = asyncio.run(filler.complete(batch))
     assert [e.message.offset for e in completed] == [2, 3, 4, 5, 6]
     assert [e.value for e in completed[:3]] == [b'{"n": 2}', b'{"n": 3}', b'{"n": 4}']
-    assert seen == [(3, 3)]
+    assert seen == [(3, 3, 0)]
+    # A read that gives up before getting past the gap cannot tell: what it did not find is
+    # unavailable, not taken for transaction markers.
+    found = read_range(broker, Gap(topic, 0, 6, 12), timeout_s=2)
+    assert [r.message.offset for r in found.records] == [6, 7] and found.unavailable == 4
+
+
+@pytest.mark.broker
+def test_the_offsets_of_transaction_markers_are_no_missing_messages(broker):
+    """A transactional producer ends each transaction with a marker that takes an offset and
+    is given to no consumer: records at 0, 2 and 4, markers at 1, 3 and 5. The agent, given
+    0, 2 and 4, has missed nothing."""
+    from kafka import KafkaProducer
+    from kafka.admin import NewTopic
+
+    from spillover.kafka_io import API_VERSION, admin_client
+
+    topic = f"gaps-tx-{uuid.uuid4().hex[:8]}"
+    admin = admin_client(broker)
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker, api_version=API_VERSION, transactional_id=topic)
+    producer.init_transactions()
+    for i in range(3):
+        producer.begin_transaction()
+        producer.send(topic, value=b"post %d" % i, partition=0)
+        producer.commit_transaction()
+    producer.close()
+    seen = []
+    filler = GapFiller(broker, lambda gap, read, unavailable: seen.append((gap.start, read, unavailable)))
+    filler.handled([event(0, topic=topic)])
+    completed = asyncio.run(filler.complete([event(2, topic=topic), event(4, topic=topic)]))
+    assert [e.message.offset for e in completed] == [2, 4]
+    assert seen == [(1, 0, 0), (3, 0, 0)]  # looked at, nothing read, nothing unavailable
 
 
 def test_a_partition_new_to_the_agent_starts_at_the_committed_offset():

@@ -74,3 +74,26 @@ def isolated_settings(broker: str) -> Settings:
                        "app.data_dir": tempfile.mkdtemp(prefix=f"spillover-{tag}-")}, env={})
     return s.replace("topics", raw=f"raw-{tag}", enriched=f"enriched-{tag}", dlq=f"dlq-{tag}",
                      incidents=f"incidents-{tag}")
+
+
+def transactional_topic(broker: str, prefix: str, transactions: int = 3) -> str:
+    """A new one-partition topic holding `transactions` one-record transactions: records at
+    offsets 0, 2, 4, ..., each followed by its transaction's end marker, which no consumer is
+    given."""
+    from kafka import KafkaProducer
+    from kafka.admin import NewTopic
+
+    from spillover.kafka_io import API_VERSION, admin_client
+
+    topic = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    admin = admin_client(broker)
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker, api_version=API_VERSION, transactional_id=topic)
+    producer.init_transactions()
+    for i in range(transactions):
+        producer.begin_transaction()
+        producer.send(topic, value=b"post %d" % i, partition=0)
+        producer.commit_transaction()
+    producer.close()
+    return topic

@@ -3,6 +3,7 @@ import asyncio
 import uuid
 
 import pytest
+from helpers import transactional_topic
 
 from spillover.kafka_io import json_producer
 from spillover.streams.gaps import Gap, GapFiller, OffsetLedger, Record, RecordMessage, read_range
@@ -58,22 +59,7 @@ def test_the_offsets_of_transaction_markers_are_no_missing_messages(broker):
     """A transactional producer ends each transaction with a marker that takes an offset and
     is given to no consumer: records at 0, 2 and 4, markers at 1, 3 and 5. The agent, given
     0, 2 and 4, has missed nothing."""
-    from kafka import KafkaProducer
-    from kafka.admin import NewTopic
-
-    from spillover.kafka_io import API_VERSION, admin_client
-
-    topic = f"gaps-tx-{uuid.uuid4().hex[:8]}"
-    admin = admin_client(broker)
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    admin.close()
-    producer = KafkaProducer(bootstrap_servers=broker, api_version=API_VERSION, transactional_id=topic)
-    producer.init_transactions()
-    for i in range(3):
-        producer.begin_transaction()
-        producer.send(topic, value=b"post %d" % i, partition=0)
-        producer.commit_transaction()
-    producer.close()
+    topic = transactional_topic(broker, "gaps-tx")
     seen = []
     filler = GapFiller(broker, lambda gap, read, unavailable: seen.append((gap.start, read, unavailable)))
     filler.handled([event(0, topic=topic)])

@@ -6,6 +6,7 @@ import uuid
 from functools import partial
 
 import pytest
+from helpers import transactional_topic
 from kafka.admin import NewTopic
 from prometheus_client import generate_latest
 from tcp_proxy import TcpProxy
@@ -181,19 +182,7 @@ def test_a_broker_out_of_reach_is_not_a_stuck_worker(monkeypatch):
 def test_a_partition_written_in_transactions_is_not_stuck_on_its_last_marker(broker):
     """Each transaction ends with a marker that takes an offset no consumer is given: after
     the last record is handled, the partition's end is one further, and nothing waits."""
-    from kafka import KafkaProducer
-
-    from spillover.kafka_io import API_VERSION
-
-    topic = _topic_with_messages(broker, {})
-    producer = KafkaProducer(bootstrap_servers=broker, api_version=API_VERSION,
-                             transactional_id=f"watchdog-test-{topic}")
-    producer.init_transactions()
-    for i in range(3):
-        producer.begin_transaction()
-        producer.send(topic, value=b"post %d" % i, partition=0)
-        producer.commit_transaction()
-    producer.close()
+    topic = transactional_topic(broker, "watch-tx")
     # Records at offsets 0, 2 and 4, markers at 1, 3 and 5: the last record handled is 4.
     stuck, waiting = _watch(broker, {(topic, 0): 5}, 4)
     assert stuck == [] and waiting[-1] == {(topic, 0): 1}

@@ -98,8 +98,8 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
         enrich_agent(topics, model, watchlist, settings.model, metrics, executor, enrich_gaps,
                      settings.detection.max_future_minutes * 60))
     app.agent(topics.enriched, name="detect")(detect_agent(topics, table, detector, metrics, detect_gaps))
-    progress = Progress({topics.raw.get_topic_name(): enrich_gaps.ledger,
-                         topics.enriched.get_topic_name(): detect_gaps.ledger})
+    fillers = {topics.raw.get_topic_name(): enrich_gaps, topics.enriched.get_topic_name(): detect_gaps}
+    progress = Progress({topic: gaps.ledger for topic, gaps in fillers.items()})
     if k.stall_timeout_s:
         watchdog = Watchdog(k.broker, progress.positions, k.stall_timeout_s, exit_stalled, metrics.set_waiting,
                             settling=lambda: bool(app.rebalancing or getattr(app, "in_recovery", False)))
@@ -110,7 +110,6 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
 
     @app.on_partitions_assigned.connect
     async def track_assigned_partitions(sender, assigned, **kwargs) -> None:
-        fillers = {topics.raw.get_topic_name(): enrich_gaps, topics.enriched.get_topic_name(): detect_gaps}
         mine = [(tp.topic, tp.partition) for tp in assigned if tp.topic in fillers]
         progress.assign(mine)
         for gaps in fillers.values():

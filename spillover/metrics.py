@@ -86,11 +86,12 @@ class PipelineMetrics:
 
     def set_waiting(self, waiting: dict[tuple[str, int], int]) -> None:
         """Messages waiting per partition; partitions the worker no longer has are dropped."""
-        for labels in self._waiting_labels - {(t, str(p)) for t, p in waiting}:
-            self.waiting.remove(*labels)
-        self._waiting_labels = {(t, str(p)) for t, p in waiting}
-        for (topic, partition), n in waiting.items():
-            self.waiting.labels(topic, str(partition)).set(n)
+        labels = {(topic, str(partition)): n for (topic, partition), n in waiting.items()}
+        for gone in self._waiting_labels - labels.keys():
+            self.waiting.remove(*gone)
+        self._waiting_labels = set(labels)
+        for (topic, partition), n in labels.items():
+            self.waiting.labels(topic, partition).set(n)
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> None:
         """Expose /metrics on `port` (0: do nothing)."""

@@ -82,7 +82,7 @@ class StallClock:
             if end is None:
                 continue
             last = self._since.get(tp)
-            waiting = end - position > MARKER_ROOM
+            waiting = _waiting(position, end)
             since[tp] = last if last is not None and last[0] == position and waiting else (position, now)
             idle = now - since[tp][1]
             if waiting and idle >= self.timeout_s:
@@ -98,12 +98,17 @@ class StallClock:
         if idle < self.timeout_s * SETTLING_FACTOR:
             return []
         return [Stuck(tp[0], tp[1], position, ends[tp], idle, settling=True)
-                for tp, position in positions.items() if tp in ends and ends[tp] - position > MARKER_ROOM]
+                for tp, position in positions.items() if tp in ends and _waiting(position, ends[tp])]
 
     def reset(self) -> None:
         """Forget every partition: what comes next is watched afresh."""
         self._since = {}
         self._settling_since = None
+
+
+def _waiting(position: int, end: int) -> bool:
+    """Whether messages wait past the position (a last offset alone may be a marker)."""
+    return end - position > MARKER_ROOM
 
 
 class Progress:

@@ -204,21 +204,20 @@ def _recurrence_of(state: dict[str, Any], group: list[int], cfg: DetectorConfig)
     `link_similarity`.
     """
     for iid, inc in sorted(state["resolved"].items(), key=lambda kv: (-kv[1]["resolved_bucket"], kv[0])):
-        if _same_grievance(state, group, inc, cfg):
+        if _same_grievance(state, group, inc, cfg, cfg.link_similarity):
             return iid
     return ""
 
 
 def _same_grievance(state: dict[str, Any], gids: list[int], inc: dict[str, Any], cfg: DetectorConfig,
-                    similarity: float | None = None) -> bool:
-    """Whether grievances gids are a resolved incident's: one of its own, or `similarity`
-    (default `link_similarity`) alike to those it still has. One whose grievances were all
-    forgotten (the cap makes room by dropping idle ones) is nobody's."""
+                    similarity: float) -> bool:
+    """Whether grievances gids are a resolved incident's: one of its own, or `similarity` alike
+    to those it still has. One whose grievances were all forgotten (the cap makes room by
+    dropping idle ones) is nobody's."""
     kept = _still_held(state, inc)
     if set(gids) & set(kept):
         return True
-    need = cfg.link_similarity if similarity is None else similarity
-    return bool(kept) and grievances.likeness(state, gids, kept, cfg) >= need
+    return bool(kept) and grievances.likeness(state, gids, kept, cfg) >= similarity
 
 
 def _still_held(state: dict[str, Any], inc: dict[str, Any]) -> list[int]:

@@ -226,6 +226,28 @@ def test_evaluate_refuses_no_traffic_before_loading_anything(capsys):
     assert "--traffic must be more than 0" in capsys.readouterr().err
 
 
+def test_evaluate_refuses_to_begin_watching_after_the_plans_begin(capsys):
+    from spillover.cli.main import main
+
+    assert main(["evaluate", "--watched-from", "28"]) == 2
+    assert "--watched-from must be at least 0 and less than 28" in capsys.readouterr().err
+
+
+def test_a_suite_scenario_watched_from_later_is_the_same_scenario_without_its_first_hours():
+    """`evaluate --watched-from H`: a brand added to the watchlist H hours in, the same storms."""
+    from spillover.scenarios.generator import suite_scenario
+    from spillover.timeutil import to_epoch
+
+    full, truth = suite_scenario(3)
+    late, late_truth = suite_scenario(3, watched_from_h=20)
+    since = to_epoch("2026-03-02T20:00:00Z")
+    assert late_truth == truth
+    assert late == [line for line in full if to_epoch(json.loads(line)["created_at"]) >= since]
+    assert 0 < len(late) < len(full)
+    with pytest.raises(ValueError, match="less than 28"):
+        suite_scenario(3, watched_from_h=30)
+
+
 @pytest.mark.model
 def test_evaluate_on_busier_brands_scores_the_same_plans_and_says_how_busy(model, capsys):
     from spillover.cli.main import main

@@ -46,6 +46,10 @@ def register(sub) -> None:
     p.add_argument("--traffic", type=float, default=1.0, metavar="K",
                    help="every brand K times as busy on every platform, its storms and decoys with it (default "
                         "1: the suite; 3 or 0.3 show how the settings hold up on a busier or quieter brand)")
+    p.add_argument("--watched-from", type=float, default=0.0, metavar="H",
+                   help="leave out the posts written in each scenario's first H hours (less than 28, where "
+                        "storms and decoys begin): how a brand added to the watchlist H hours in fares while "
+                        "the detector is still learning its usual traffic (default 0: a day of history first)")
     p.set_defaults(run=run)
 
 
@@ -74,7 +78,7 @@ def run(args) -> int:
     from ..detection.baseline import HourlyBaseline
     from ..evaluation import detector_throughput, evaluate
     from ..models.pipeline import SentimentModel
-    from ..scenarios.generator import MIN_SUITE_DAYS, SUITE_START, suite_scenario, watchlist_yaml
+    from ..scenarios.generator import MIN_SUITE_DAYS, PLANS_FROM_H, SUITE_START, suite_scenario, watchlist_yaml
     from ..timeutil import to_epoch
     from ..watchlist import Watchlist
 
@@ -87,6 +91,11 @@ def run(args) -> int:
     if args.days < MIN_SUITE_DAYS:
         print(f"spillover evaluate: --days must be at least {MIN_SUITE_DAYS:g}: a day of warm-up, then "
               f"room for each brand's incident and the decoys at quiet times", file=sys.stderr)
+        return 2
+
+    if not 0 <= args.watched_from < PLANS_FROM_H:
+        print(f"spillover evaluate: --watched-from must be at least 0 and less than {PLANS_FROM_H:g} "
+              f"(the hour storms and decoys begin)", file=sys.stderr)
         return 2
 
     start = args.start or SUITE_START
@@ -104,7 +113,7 @@ def run(args) -> int:
     model = SentimentModel.load(settings.model)
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
-    scenarios = (suite_scenario(seed, args.days, start, args.traffic) for seed in seeds)
+    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from) for seed in seeds)
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
@@ -123,10 +132,12 @@ def run(args) -> int:
     cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
     if args.json:
         print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "traffic": args.traffic,
+                          "watched_from_h": args.watched_from,
                           "results": results,
                           **({"cases": cases} if args.details else {})}))
         return 0
     busy = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
+    busy += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
     print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{busy}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     titles = [title for title, _ in COLUMNS]

@@ -92,6 +92,8 @@ SEPARATE_H = 24.0
 # A day of warm-up, then room for an incident and, at a quiet time of another brand, the
 # decoys: with fewer days every brand can be busy all along (1 seed in 200 at 3.5 days).
 MIN_SUITE_DAYS = 4.0
+# The suite plans its storms and decoys from this hour on: a day of ordinary traffic first.
+PLANS_FROM_H = 28.0
 DECOY_DRAWS = 10_000
 
 
@@ -124,7 +126,7 @@ def _random_incident(rng: random.Random, seed: int, brand: str, days: float, tra
     grievance = rng.choice(sorted(V.BRANDS[brand]["grievances"]))
     path = rng.sample(INCIDENT_PLATFORMS, rng.choice((2, 2, 3, 3, 4)))
     speed, strength = rng.choice(sorted(GAP_H)), rng.choice(sorted(STRENGTH))
-    t, legs = rng.uniform(28, max(30, days * 24 - 30)), []
+    t, legs = rng.uniform(PLANS_FROM_H, max(PLANS_FROM_H + 2, days * 24 - 30)), []
     for i, platform in enumerate(path):
         t += rng.uniform(*GAP_H[speed]) if i else 0
         duration = rng.uniform(2, 4) * (1.5 if platform == "blog" else 1)
@@ -146,7 +148,7 @@ def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: d
     incident, not a decoy. Only a draw that clashes is drawn again."""
     need = {"decoy_single_platform": 1, "decoy_two_grievances": 2}.get(kind, 0)
     for _ in range(DECOY_DRAWS):
-        brand, start = rng.choice(sorted(BRAND_VOLUME)), rng.uniform(28, days * 24 - 8)
+        brand, start = rng.choice(sorted(BRAND_VOLUME)), rng.uniform(PLANS_FROM_H, days * 24 - 8)
         lo, hi = busy.get(brand, (0, 0))
         taken = _grievances_near(plans, brand, start, start + 4)
         if not lo - 6 <= start <= hi + 6 and len(set(V.BRANDS[brand]["grievances"]) - taken) >= need:
@@ -390,8 +392,14 @@ def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3
 SUITE_START = "2026-03-02T00:00:00Z"  # a Monday: four days of the suite hold no weekend
 
 
-def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START, traffic: float = 1.0):
+def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START, traffic: float = 1.0,
+                   watched_from_h: float = 0.0):
     """One scenario of the regression suite, as (lines, truth); `traffic` makes every brand that
-    many times as busy, its incidents and decoys with it (the weakest legs keep their floor of posts)."""
+    many times as busy, its incidents and decoys with it (the weakest legs keep their floor of
+    posts). With `watched_from_h`, the posts written in the scenario's first hours are left out,
+    as for brands added to the watchlist that many hours in: the detector's first day."""
+    if not 0 <= watched_from_h < PLANS_FROM_H:
+        raise ValueError(f"watched_from_h must be at least 0 and less than {PLANS_FROM_H:g}, where the plans begin")
     posts, truth = generate(seed, start, days, random_plans(seed, days, traffic), tuple(BRAND_VOLUME), traffic)
-    return [json.dumps(p, ensure_ascii=False).encode() for p in posts], truth
+    since = to_epoch(start) + watched_from_h * HOUR
+    return [json.dumps(p, ensure_ascii=False).encode() for p in posts if to_epoch(p["created_at"]) >= since], truth

@@ -93,6 +93,16 @@ class DetectionSettings:
     # has it reached this platform too?) is asked there. A brand's quieter platforms start
     # later in the day than its busy ones, and a storm must not wait for them to warm up.
     warmup_spread_hours: float = 12.0
+    # Before those warm-ups a platform is still learning what usual is. From `min_history_hours`
+    # on it is asked all the same, but more strictly: alpha times (history / warm-up) to the
+    # power `learning_strictness`, the rate it has learnt taken as uncertain as a few hours of
+    # complaints make it (a negative binomial tail rather than Poisson's), and at least the
+    # complaints that the platform's current volume of other posts implies expected (its daily
+    # rhythm is not known yet, and a first afternoon looks like a burst everywhere). A newly
+    # watched brand's loud storm is then caught within hours instead of missed for a day. Set
+    # `min_history_hours` to `warmup_hours` to keep a new platform silent that long.
+    min_history_hours: float = 4.0
+    learning_strictness: float = 8.0
     baseline_hours: int = 72
     # Where the brand's days begin, in hours from UTC (-5: New York, 5.5: India): its weekdays,
     # and so its weekends, are learnt as its audience lives them. Best set per brand.

@@ -6,7 +6,7 @@ import pytest
 from helpers import HOUR, T0, background, burst, by_time, post
 
 from spillover.detection import Detector
-from spillover.detection.significance import poisson_sf
+from spillover.detection.significance import negative_binomial_sf, poisson_sf
 from spillover.settings import DetectionSettings
 from spillover.watchlist import Watchlist
 
@@ -29,6 +29,16 @@ def test_poisson_tail_matches_closed_forms():
     assert poisson_sf(1, 2.0) == pytest.approx(1 - 2.718281828 ** -2)
     assert poisson_sf(3, 0.5) == pytest.approx(1 - sum(0.5 ** k / [1, 1, 2][k] for k in range(3)) * 2.718281828 ** -0.5)
     assert poisson_sf(60, 5.0) < 1e-30
+
+
+def test_negative_binomial_tail_matches_closed_forms_and_tends_to_poisson():
+    # Shape 1 is the geometric distribution: P(X >= k) = (1 - p) ** k, p = 1 / (1 + mean).
+    assert negative_binomial_sf(3, 0.5, 1.0) == pytest.approx((0.5 / 1.5) ** 3)
+    assert negative_binomial_sf(2, 3.0, 2.0) == pytest.approx(1 - 0.4 ** 2 - 2 * 0.4 ** 2 * 0.6)
+    assert negative_binomial_sf(0, 3.0, 2.0) == 1.0
+    # A rate learnt from many events is nearly certain; from few, the tail is much heavier.
+    assert negative_binomial_sf(9, 2.0, 1e7) == pytest.approx(poisson_sf(9, 2.0), rel=1e-4)
+    assert negative_binomial_sf(9, 0.8, 3.0) > 50 * poisson_sf(9, 0.8)
 
 
 def test_ordinary_traffic_with_daily_rhythm_raises_nothing():
@@ -170,17 +180,40 @@ def test_a_storm_reaching_a_platform_with_less_than_a_day_of_history_still_opens
     assert events[0].status == "opened" and events[0].path == ["facebook", "twitter"]
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_newly_watched_brand_stays_calm_through_its_first_day(seed):
+    # Watched from midnight: the first night is all it knows when the morning, five times as
+    # busy, arrives; a few quiet hours by chance make any later hour look loud.
+    events, _ = run(background(days=2, seed=seed, complaints=EVERYDAY))
+    assert events == []
+
+
+def test_a_newly_watched_brands_loud_storm_is_found_within_hours():
+    storm = burst("facebook", 9, 30, 2) + burst("twitter", 10, 60, 3, tag="t")
+    posts = by_time(background(days=2) + storm)
+    events, _ = run(posts)
+    assert [(e.status, e.path) for e in events][:1] == [("opened", ["facebook", "twitter"])]
+    assert events[0].detected_at < "2026-03-02T14:00:00Z"  # the storm's first day, 14 hours in
+    # Told to wait for a day of history, the brand misses it.
+    events, _ = run(posts, DetectionSettings(min_history_hours=24))
+    assert [e for e in events if e.detected_at < "2026-03-03T00:00:00Z"] == []
+
+
 def test_a_storm_beginning_on_a_sparse_platform_heads_the_path_though_its_first_post_came_late():
     """The brand's blog had its first post at 14:00 on the first day, fourteen hours after
     the brand's first posts elsewhere: the morning after, it has had sixteen hours of its own
     and a brand watched for thirty. A storm that begins there, and reaches twitter ten hours
-    later, begins there; a brand watched no longer than its blog waits a day."""
+    later, begins there. A brand watched no longer than its blog is still learning what usual
+    is there, and finds a storm that loud all the same; told to stay silent until it has a
+    day of history, it misses the blog's part."""
     posts = [p for p in background() if p.post.platform != "blog" or p.event_time >= T0 + 14 * HOUR]
     storm = burst("blog", 30, 8, 3, tag="l") + burst("twitter", 40, 60, 3)
     events, _ = run(by_time(posts + storm))
     assert events and events[0].status == "opened" and events[0].path == ["blog", "twitter"]
     unwatched = [p for p in posts if p.event_time >= T0 + 14 * HOUR]
     events, _ = run(by_time(unwatched + storm))
+    assert events and events[0].path == ["blog", "twitter"]
+    events, _ = run(by_time(unwatched + storm), DetectionSettings(min_history_hours=24))
     assert not events or events[0].path[0] != "blog"
 
 

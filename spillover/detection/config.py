@@ -15,6 +15,8 @@ class DetectorConfig:
     day_offset_s: float        # where the brand's days begin, from UTC midnight
     warmup: int                # buckets of history a platform needs before it can spike
     warmup_spread: int         # the same, for a storm already loud on another platform
+    min_history: int           # buckets of history a platform needs before it is tested at all
+    learning_strictness: float
     topic_prior_share: float
     prior_per_bucket: float
     prior_buckets: float
@@ -60,6 +62,9 @@ class DetectorConfig:
             w *= 2
         if not windows:
             raise ValueError("detection.min_window_minutes must not exceed max_window_minutes")
+        if s.learning_strictness < 0 or s.min_history_hours < 0:
+            # Below 0 a platform still learning would be asked less strictly than one that knows.
+            raise ValueError("detection.learning_strictness and min_history_hours must not be negative")
         return cls(
             bucket_s=bucket_s,
             negative_threshold=s.negative_threshold,
@@ -68,6 +73,8 @@ class DetectorConfig:
             day_offset_s=s.utc_offset_hours * 3600,
             warmup=int(s.warmup_hours * per_hour),
             warmup_spread=int(min(s.warmup_spread_hours, s.warmup_hours) * per_hour),
+            min_history=max(1, int(min(s.min_history_hours, s.warmup_hours) * per_hour)),
+            learning_strictness=s.learning_strictness,
             topic_prior_share=s.topic_prior_share,
             prior_per_bucket=s.prior_negative_per_hour / per_hour,
             prior_buckets=s.prior_hours * per_hour,

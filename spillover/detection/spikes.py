@@ -7,7 +7,7 @@ from typing import Any
 
 from . import grievances, traffic
 from .config import DetectorConfig
-from .significance import poisson_sf
+from .significance import negative_binomial_sf, poisson_sf
 from .state import G_FIRST, G_FLAGGED, G_NEG
 
 MIN_EXPECTED = 1e-3    # keeps ratios finite for a topic never seen before
@@ -33,24 +33,25 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     Windows are scanned shortest first, so a fast storm is caught within half an hour and a
     slow one still adds up over four hours. A window spikes when all hold: enough complaints
     to matter, several times the expected number, beyond Poisson luck (alpha spent over all
-    windows), the platform's negative share above its usual (a loud but happy launch lowers
-    it), and enough history on the platform to know what usual is (`warmup`, or
-    `warmup_spread` when the storm is already loud elsewhere). A sparse platform whose first
-    post came hours after the brand's first post elsewhere has been quiet, not unwatched:
-    with `warmup_spread` of its own and `warmup` of the brand's, its usual is known (its rates
-    still count from its own first post, which errs towards expecting more).
+    windows), and the platform's negative share above its usual (a loud but happy launch
+    lowers it). A platform with less history than its warm-up (`warmup`, or `warmup_spread`
+    when the storm is already loud elsewhere) is still learning what usual is: from
+    `min_history` on it is asked more strictly (`learning_strictness`), with the uncertainty
+    of what it has learnt counted (`_tail`), and expected to have at least the complaints its
+    current volume implies.
     """
     plat = state["platforms"][platform]
     usual = usual or traffic.usual(plat, b, cfg)
-    if usual.span < cfg.warmup_spread:
+    if usual.span < cfg.min_history:
         return None
     group, spreading = _storm(state, gid, platform, b, cfg)
-    # A targeted question needs less history: the storm's evidence is already elsewhere.
-    if not spreading and usual.span < cfg.warmup and traffic.watched(state, b, cfg) < cfg.warmup:
-        return None
     # Spreading: the same storm is already loud elsewhere, so this is one targeted question
     # ("has it reached this platform too?") and takes less evidence than a cold scan.
     least, alpha = (cfg.min_negative_spread, cfg.alpha_spread) if spreading else (cfg.min_negative, cfg.alpha)
+    learnt = _learnt(state, usual, spreading, b, cfg)
+    learning = learnt < 1.0
+    if learning:
+        alpha *= learnt ** cfg.learning_strictness
     lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
     recent, seen = _group_counts(state, group, platform, b, lo, hi)
     if sum(recent.values()) < least:
@@ -62,13 +63,54 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         if n < least:
             continue
         expected = max(rate * w * usual.shape(b - w + 1, b, cfg), MIN_EXPECTED)
-        if n < cfg.min_ratio * expected or poisson_sf(n, expected) > alpha:
+        sums = None
+        if learning:
+            sums = traffic.window_sums(plat, b - w + 1, b)
+            expected = max(expected, _implied_by_volume(rate, sums, usual))
+        if n < cfg.min_ratio * expected or _tail(n, expected, rate, usual, learning, cfg) > alpha:
             continue
-        total, neg = traffic.window_sums(plat, b - w + 1, b)
+        total, neg = sums or traffic.window_sums(plat, b - w + 1, b)
         if neg < max(cfg.min_negative_share, usual.share * cfg.share_lift) * total:
             continue
         return Reading(gid, platform, b, w, n, expected, n / expected, tuple(group))
     return None
+
+
+def _learnt(state: dict[str, Any], usual: traffic.Usual, spreading: bool, b: int, cfg: DetectorConfig) -> float:
+    """How much of its warm-up the platform's history covers, at most 1 (below 1, what is
+    usual there is still being learnt).
+
+    A targeted question needs less history, as the storm's evidence is already elsewhere. A
+    sparse platform whose first post came hours after the brand's first post elsewhere has
+    been quiet, not unwatched: with `warmup_spread` of its own, the brand's time watched
+    counts (its rates still count from its own first post, which errs towards expecting more).
+    """
+    if spreading:
+        return min(1.0, usual.span / cfg.warmup_spread) if cfg.warmup_spread else 1.0
+    known = usual.span
+    if cfg.warmup_spread <= known < cfg.warmup:
+        known = max(known, traffic.watched(state, b, cfg))
+    return min(1.0, known / cfg.warmup) if cfg.warmup else 1.0
+
+
+def _tail(n: int, expected: float, rate: float, usual: traffic.Usual, learning: bool, cfg: DetectorConfig) -> float:
+    """The chance of n complaints or more by luck alone. While the platform is learning, the
+    grievance's rate is known from a few hours' complaints (and the prior's pseudo-complaints),
+    so the rate's own uncertainty counts too: the Gamma-Poisson (negative binomial) tail, whose
+    shape is the evidence the rate was learnt from. A night with three complaints by chance
+    must not make an ordinary afternoon look like a storm."""
+    if not learning:
+        return poisson_sf(n, expected)
+    return negative_binomial_sf(n, expected, rate * (usual.span + cfg.prior_buckets))
+
+
+def _implied_by_volume(rate: float, sums: tuple[int, int], usual: traffic.Usual) -> float:
+    """The complaints a grievance at its usual rate would get in a window as busy as this one,
+    judged by the platform's other posts: until a day's rhythm is known, a busier hour must
+    not pass for a burst. Complaints are left out, so that a storm does not raise its own bar."""
+    total, neg = sums
+    other = usual.mean - usual.neg_per_bucket
+    return rate * (total - neg) / other if other > 0 else 0.0
 
 
 def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorConfig) -> tuple[list[int], bool]:

@@ -36,6 +36,7 @@ def test_negative_binomial_tail_matches_closed_forms_and_tends_to_poisson():
     assert negative_binomial_sf(3, 0.5, 1.0) == pytest.approx((0.5 / 1.5) ** 3)
     assert negative_binomial_sf(2, 3.0, 2.0) == pytest.approx(1 - 0.4 ** 2 - 2 * 0.4 ** 2 * 0.6)
     assert negative_binomial_sf(0, 3.0, 2.0) == 1.0
+    assert negative_binomial_sf(5, 0.1, 0.0) == 1.0  # nothing learnt: nothing stands out
     # A rate learnt from many events is nearly certain; from few, the tail is much heavier.
     assert negative_binomial_sf(9, 2.0, 1e7) == pytest.approx(poisson_sf(9, 2.0), rel=1e-4)
     assert negative_binomial_sf(9, 0.8, 3.0) > 50 * poisson_sf(9, 0.8)
@@ -185,6 +186,13 @@ def test_a_newly_watched_brand_stays_calm_through_its_first_day(seed):
     # Watched from midnight: the first night is all it knows when the morning, five times as
     # busy, arrives; a few quiet hours by chance make any later hour look loud.
     events, _ = run(background(days=2, seed=seed, complaints=EVERYDAY))
+    assert events == []
+
+
+def test_a_learning_platform_with_no_complaint_seen_and_no_prior_judges_without_failing():
+    # No complaint in its history and a prior of 0: its rate is learnt from nothing at all.
+    quiet = [p for p in background(days=1) if p.sentiment.label != "negative"]
+    events, _ = run(by_time(quiet + burst("facebook", 10, 10, 1)), DetectionSettings(prior_negative_per_hour=0))
     assert events == []
 
 

@@ -28,20 +28,21 @@ def poisson_sf(k: int, mean: float) -> float:
 def negative_binomial_sf(k: int, mean: float, shape: float) -> float:
     """P(X >= k) for X ~ NegativeBinomial(mean, shape): a Poisson count whose rate is itself
     uncertain, Gamma-distributed as learnt from `shape` events. It has a heavier tail than
-    Poisson's with the same mean, and tends to it as `shape` grows."""
-    if k <= 0:
+    Poisson's with the same mean, and tends to it as `shape` grows; with nothing learnt
+    (`shape` 0) nothing stands out."""
+    if k <= 0 or shape <= 0:
         return 1.0
     if mean <= 0:
         return 0.0
     p = shape / (shape + mean)
-    log_q = math.log1p(-p)
-    term = math.exp(math.lgamma(k + shape) - math.lgamma(shape) - math.lgamma(k + 1) + shape * math.log(p) + k * log_q)
     if k <= mean:  # the tail is large: subtract the short head instead
         head, term = 0.0, p ** shape
         for i in range(k):
             head += term
             term *= (i + shape) / (i + 1) * (1 - p)
         return max(0.0, 1.0 - head)
+    term = math.exp(math.lgamma(k + shape) - math.lgamma(shape) - math.lgamma(k + 1)
+                    + shape * math.log(p) + k * math.log1p(-p))
     total, i = 0.0, k
     while term > total * 1e-15 and i < k + 100_000:
         total += term

@@ -45,10 +45,20 @@ def run_replay(
 ) -> ReplayStats:
     stats, states, batch = ReplayStats(), {}, []
 
+    def reject(rejection: Rejection) -> None:
+        stats.rejected[rejection.code] = stats.rejected.get(rejection.code, 0) + 1
+        on_reject(rejection)
+
     def flush() -> None:
         for post in enrich(batch, model):
             stats.enriched += 1
-            for event in detector.observe(states, post):
+            try:
+                events = detector.observe(states, post)
+            except Exception as exc:  # as the detect agent does: the post is set aside, the run goes on
+                reject(Rejection(post.brand.encode(), json.dumps(post.to_dict()).encode(), "detector_error",
+                                 f"{type(exc).__name__}: {exc}"))
+                continue
+            for event in events:
                 stats.incidents += 1
                 on_incident(event)
         on_progress(len(batch))
@@ -58,8 +68,7 @@ def run_replay(
         stats.read += 1
         parsed = parse(None, line, watchlist, max_future_s)
         if isinstance(parsed, Rejection):
-            stats.rejected[parsed.code] = stats.rejected.get(parsed.code, 0) + 1
-            on_reject(parsed)
+            reject(parsed)
             on_progress(1)
             continue
         batch.append(parsed)

@@ -1,7 +1,14 @@
-"""What the worker accepts from posts.raw: a post dated far ahead of the clock is refused."""
+"""What the worker accepts from posts.raw: a post dated far ahead of the clock is refused, and
+a post the detector fails on is set aside with its reason."""
 import json
 
+import pytest
+
+from spillover.detection import Detector
 from spillover.enrichment import Rejection, parse
+from spillover.replay import read_lines, run_replay
+from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
+from spillover.settings import DetectionSettings
 from spillover.timeutil import to_epoch
 from spillover.watchlist import Watchlist
 
@@ -30,3 +37,36 @@ def test_clock_skew_within_the_allowance_and_the_past_are_accepted():
 
 def test_the_check_can_be_turned_off_for_scenarios_dated_in_the_future():
     assert not isinstance(parse(None, line("2999-01-01T00:00:00Z"), WATCHLIST, max_future_s=0, now=NOW), Rejection)
+
+
+class _FailsOn(Detector):
+    """The shipped detector, with a bug on one post: it raises before touching any state."""
+
+    def __init__(self, post_id: str, *args):
+        super().__init__(*args)
+        self.post_id = post_id
+
+    def observe(self, states, post, on_skip=None):
+        if post.post.id == self.post_id:
+            raise RuntimeError("a bug")
+        return super().observe(states, post, on_skip)
+
+
+@pytest.mark.model
+def test_a_post_the_detector_fails_on_is_set_aside_and_the_replay_goes_on(model):
+    """The detect agent dead-letters such a post (`detector_error`) and goes on; replay does
+    the same, so the two still report the same incidents."""
+    lines = list(read_lines(str(SAMPLE_POSTS)))
+    watchlist = Watchlist.load(SAMPLE_WATCHLIST)
+    settings = DetectionSettings()
+    bad = json.loads(lines[100])["id"]
+    failed, rejected = [], []
+    stats = run_replay(lines, model, _FailsOn(bad, settings, watchlist.playbooks, watchlist.detection), watchlist,
+                       failed.append, on_reject=rejected.append)
+    assert stats.rejected["detector_error"] == 1
+    [why] = [r for r in rejected if r.code == "detector_error"]
+    assert why.reason == "RuntimeError: a bug" and json.loads(why.value)["id"] == bad
+    without = []
+    run_replay(lines[:100] + lines[101:], model, Detector.for_watchlist(settings, watchlist), watchlist,
+               without.append)
+    assert failed and [e.to_json() for e in failed] == [e.to_json() for e in without]

@@ -136,9 +136,9 @@ def run(args) -> int:
                           "results": results,
                           **({"cases": cases} if args.details else {})}))
         return 0
-    busy = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
-    busy += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
-    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{busy}; "
+    variant = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
+    variant += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
+    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{variant}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     titles = [title for title, _ in COLUMNS]
     print(_row("", titles, titles))

@@ -401,5 +401,7 @@ def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START, traff
     if not 0 <= watched_from_h < PLANS_FROM_H:
         raise ValueError(f"watched_from_h must be at least 0 and less than {PLANS_FROM_H:g}, where the plans begin")
     posts, truth = generate(seed, start, days, random_plans(seed, days, traffic), tuple(BRAND_VOLUME), traffic)
-    since = to_epoch(start) + watched_from_h * HOUR
-    return [json.dumps(p, ensure_ascii=False).encode() for p in posts if to_epoch(p["created_at"]) >= since], truth
+    if watched_from_h:
+        since = to_epoch(start) + watched_from_h * HOUR
+        posts = [p for p in posts if to_epoch(p["created_at"]) >= since]
+    return [json.dumps(p, ensure_ascii=False).encode() for p in posts], truth

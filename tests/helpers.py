@@ -76,19 +76,28 @@ def isolated_settings(broker: str) -> Settings:
                      incidents=f"incidents-{tag}")
 
 
+def new_topic(broker: str, prefix: str, partitions: int = 1) -> str:
+    """A topic of its own for one test, created on the broker."""
+    from kafka.admin import NewTopic
+
+    from spillover.kafka_io import admin_client
+
+    topic = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    admin = admin_client(broker)
+    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
+    admin.close()
+    return topic
+
+
 def transactional_topic(broker: str, prefix: str, transactions: int = 3) -> str:
     """A new one-partition topic holding `transactions` one-record transactions: records at
     offsets 0, 2, 4, ..., each followed by its transaction's end marker, which no consumer is
     given."""
     from kafka import KafkaProducer
-    from kafka.admin import NewTopic
 
-    from spillover.kafka_io import API_VERSION, admin_client
+    from spillover.kafka_io import API_VERSION
 
-    topic = f"{prefix}-{uuid.uuid4().hex[:8]}"
-    admin = admin_client(broker)
-    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
-    admin.close()
+    topic = new_topic(broker, prefix)
     producer = KafkaProducer(bootstrap_servers=broker, api_version=API_VERSION, transactional_id=topic)
     producer.init_transactions()
     for i in range(transactions):

@@ -2,17 +2,15 @@
 import subprocess
 import sys
 import threading
-import uuid
 from functools import partial
 
 import pytest
-from helpers import transactional_topic
-from kafka.admin import NewTopic
+from helpers import new_topic, transactional_topic
 from prometheus_client import generate_latest
 from tcp_proxy import TcpProxy
 
 from spillover.broker import EmbeddedBroker, free_port
-from spillover.kafka_io import admin_client, json_producer
+from spillover.kafka_io import json_producer
 from spillover.metrics import PipelineMetrics
 from spillover.streams import watchdog
 from spillover.streams.gaps import OffsetLedger, Record, RecordMessage
@@ -106,10 +104,7 @@ def test_a_stuck_worker_says_what_is_stuck_and_exits_to_be_started_again():
 
 
 def _topic_with_messages(broker: str, per_partition: dict[int, int]) -> str:
-    topic = f"watch-{uuid.uuid4().hex[:8]}"
-    admin = admin_client(broker)
-    admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
-    admin.close()
+    topic = new_topic(broker, "watch", partitions=3)
     producer = json_producer(broker, client_id="watchdog-test")
     # One message per batch: the embedded broker answers a partition's end offset with its
     # last batch's first offset plus one (Kafka: the last offset plus one). The watchdog then

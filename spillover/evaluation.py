@@ -280,14 +280,13 @@ def _as_agent(scenarios: list[list], make_detector, min_seconds: float) -> float
     """Posts per second through the detect agent's own work, Kafka aside: each post decoded
     from the message posts.enriched carries, in batches of the agent's size, after each of
     which every brand the batch touched has its state encoded for the table's changelog."""
-    import json
     import time
 
-    from .records import EnrichedPost, decode_json
+    from .records import EnrichedPost, decode_json, encode_json
     from .streams.detect_agent import BATCH
     from .streams.state import BatchedStates
 
-    messages = [[json.dumps(post.to_dict()).encode() for post in scenario] for scenario in scenarios]
+    messages = [[encode_json(post.to_dict()) for post in scenario] for scenario in scenarios]
     done, started = 0, time.perf_counter()
     while not done or time.perf_counter() - started < min_seconds:
         for scenario in messages:

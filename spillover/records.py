@@ -152,6 +152,20 @@ _FIELDS = tuple(RawPost.__dataclass_fields__)
 _STRINGS = ("id", "platform", "text", "brand", "author", "url", "parent_id", "lang")
 
 
+def encode_json(obj: Any) -> bytes:
+    """One JSON message, as UTF-8 bytes.
+
+    orjson first: an enriched post carries 384 embedding values, and writing them with the
+    standard library took about a tenth of the enrichment agent's time. What orjson refuses
+    (an integer past 64 bits or a lone surrogate in a field this version does not know, which
+    ride along as they came) the standard library writes as before, so nothing accepted fails
+    to go out. orjson writes a NaN or infinity in such a field as null: strict JSON has none."""
+    try:
+        return orjson.dumps(obj)
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(obj).encode()
+
+
 def decode_json(data: bytes | str | None) -> Any:
     """Decode one JSON message, turning every failure into a ValidationError.
 

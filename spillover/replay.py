@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from .detection import Detector
 from .enrichment import Model, Rejection, enrich, parse
-from .records import IncidentEvent, RawPost
+from .records import IncidentEvent, RawPost, encode_json
 from .watchlist import Watchlist
 
 
@@ -55,7 +55,7 @@ def run_replay(
             try:
                 events = detector.observe(states, post)
             except Exception as exc:  # as the detect agent does: the post is set aside, the run goes on
-                reject(Rejection(post.brand.encode(), json.dumps(post.to_dict()).encode(), "detector_error",
+                reject(Rejection(post.brand.encode(), encode_json(post.to_dict()), "detector_error",
                                  f"{type(exc).__name__}: {exc}"))
                 continue
             for event in events:

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from concurrent.futures import Executor
 
 from ..enrichment import Model, Rejection, enrich, parse
 from ..metrics import PipelineMetrics
-from ..records import EnrichedPost, RawPost
+from ..records import EnrichedPost, RawPost, encode_json
 from ..settings import ModelSettings
 from ..watchlist import Watchlist
 from .dlq import dead_letter
@@ -59,7 +58,7 @@ def enrich_agent(topics, model: Model, watchlist: Watchlist, cfg: ModelSettings,
             if isinstance(result, Exception):
                 await send_dlq(Rejection(event.key, event.value, "model_error", str(result)), event.message)
                 continue
-            await topics.enriched.send(key=result.brand.encode(), value=json.dumps(result.to_dict()).encode())
+            await topics.enriched.send(key=result.brand.encode(), value=encode_json(result.to_dict()))
             metrics.posts_out.labels(metrics.platform(post.platform)).inc()
             metrics.enrich_latency.observe(max(0.0, time.time() - event.message.timestamp))
 

@@ -2,7 +2,15 @@ import json
 
 import pytest
 
-from spillover.records import MAX_TEXT_CHARS, EnrichedPost, IncidentEvent, RawPost, ValidationError
+from spillover.records import (
+    MAX_TEXT_CHARS,
+    EnrichedPost,
+    IncidentEvent,
+    RawPost,
+    ValidationError,
+    decode_json,
+    encode_json,
+)
 from spillover.timeutil import format_epoch, parse_rfc3339
 
 GOOD = {"id": "facebook:1", "platform": "facebook", "text": "hello", "created_at": "2026-03-02T10:00:00+02:00"}
@@ -98,6 +106,19 @@ def test_half_an_emoji_becomes_the_replacement_character_and_the_post_is_kept():
     assert (post.id, post.text, post.brand) == ("twitter:9\ufffd", "Acme lost my bag \ufffd", "Acme\ufffd")
     assert post.author == "sam \U0001F600"  # a whole pair, escaped, is the emoji itself
     assert post.extra == {"x_raw": "kept \ud83d"}  # unknown fields ride along as they came
+
+
+def test_an_enriched_post_goes_out_whatever_its_unknown_fields_carry():
+    # The fast encoder refuses what JSON can spell but UTF-8 or 64 bits cannot hold; such
+    # fields ride along as they came and must not stop the post on its way to posts.enriched.
+    post = RawPost.from_bytes('{"id": "t:1", "platform": "twitter", "created_at": "2026-03-02T10:00:00Z",'
+                              ' "text": "Acme lost my bag", "x_raw": "kept \\ud83d", "x_big": 1180591620717411303424}')
+    out = EnrichedPost.from_dict({**post.to_dict(), "brand": "Acme", "sentiment": "negative",
+                                  "sentiment_scores": {"negative": 0.9, "neutral": 0.05, "positive": 0.05},
+                                  "embedding": [0.6, -0.8], "model": "m"}).to_dict()
+    assert decode_json(encode_json(out)) == out
+    plain = {k: v for k, v in out.items() if not k.startswith("x_")}
+    assert decode_json(encode_json(plain)) == plain == json.loads(encode_json(plain))
 
 
 def test_platform_must_be_lower_case_name():

@@ -3,13 +3,16 @@
 `spillover model bench --pipeline` runs this. A `spillover worker` process (the one production
 runs) on a broker, embedded unless one is given. Three phases:
 
-1. warm-up: a few posts, until the worker has joined its group and the model has run once;
+1. warm-up: a few posts at a time, until every worker has joined the group and enriched some;
 2. burst: many posts sent at once, timed from the first send to the last enriched post read
    back: the agent's posts per second, Kafka and batching included;
 3. steady load: posts sent at a fraction (default 80%) of that rate, each post's latency
    measured from its send to its enriched copy arriving at a reader.
 
 Posts are the bundled scenario's, each given a fresh id, so runs never mix on a shared broker.
+With `workers` > 1, that many worker processes share `posts.raw`, one partition each: on a GPU
+the model is no longer what bounds a worker (its own event loop and interpreter are), and
+scaling out is how a machine's accelerator is put to use.
 """
 from __future__ import annotations
 
@@ -99,10 +102,13 @@ def percentile(values: list[float], q: float) -> float:
 
 class AgentBench:
     def __init__(self, settings: Settings, posts: list[dict], burst: int = 3000,
-                 load: float = 0.8, steady_s: float = 30.0, timeout_s: float = 600.0):
+                 load: float = 0.8, steady_s: float = 30.0, timeout_s: float = 600.0, workers: int = 1):
         if not posts:
             raise ValueError("no usable posts to benchmark")
-        self.settings = settings.replace("kafka", raw_partitions=1)
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.settings = settings.replace("kafka", raw_partitions=workers)
+        self.workers = workers
         self.posts, self.burst, self.load, self.steady_s = posts, burst, load, steady_s
         self.timeout_s = timeout_s
         self.arrivals = Arrivals(prefix=f"bench-{uuid.uuid4().hex[:8]}:")
@@ -125,18 +131,31 @@ class AgentBench:
         for follow, topic in ((self.arrivals.follow, self.settings.topics.enriched),
                               (self.arrivals.follow_rejections, self.settings.topics.dlq)):
             threading.Thread(target=follow, daemon=True, args=(address, topic, stop)).start()
-        worker = WorkerProcess(address, self.settings)
+        workers = [WorkerProcess(address, self.settings) for _ in range(self.workers)]
         producer = json_producer(address, client_id="spillover-bench", linger_ms=5)
         try:
-            self.arrivals.wait_for(list(self._send(producer, 128)), self.timeout_s)  # warm-up
+            self._warm_up(producer, workers)
             rate = self._burst(producer)
             latencies = self._steady(producer, rate * self.load)
-            counters = worker.counters()
+            each = [worker.counters() for worker in workers]
+            counters = {**_summed(each), "by_worker": [c.get("spillover_posts_enriched_total", 0) for c in each]}
         finally:
             stop.set()
             producer.close()
-            worker.stop()
+            for worker in workers:
+                worker.stop()
         return self._report(rate, latencies, counters)
+
+    def _warm_up(self, producer, workers: list[WorkerProcess]) -> None:
+        """Until every worker has enriched posts: the group is then whole, and a late joiner's
+        rebalance cannot fall inside the timed phases."""
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            self.arrivals.wait_for(list(self._send(producer, 128)), self.timeout_s)
+            if all(w.counters().get("spillover_posts_enriched_total", 0) > 0 for w in workers):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not every one of {len(workers)} workers took posts within {self.timeout_s:.0f}s")
 
     def _send(self, producer, count: int) -> dict[str, float]:
         """Send `count` posts now; their ids with the wall time each was handed to the producer."""
@@ -166,7 +185,7 @@ class AgentBench:
         self.arrivals.wait_for(list(sent), self.timeout_s)
         return [arrived - sent[i] for i, arrived in zip(sent, self.arrivals.times(list(sent)))]
 
-    def _report(self, rate: float, latencies: list[float], counters: dict[str, float]) -> dict:
+    def _report(self, rate: float, latencies: list[float], counters: dict) -> dict:
         ms = [x * 1000 for x in latencies]
         batches = counters.get("spillover_model_batch_size_count") or 1
         return {
@@ -178,5 +197,14 @@ class AgentBench:
             "mean_batch": round(counters.get("spillover_model_batch_size_sum", 0) / batches, 1),
             "model_seconds": round(counters.get("spillover_model_batch_seconds_sum", 0), 1),
             "model": model_name(self.settings.model),
-            "device": self.settings.model.device,
+            "device": self.settings.model.device, "workers": self.workers,
+            "enriched_by_worker": [int(n) for n in counters["by_worker"]],
         }
+
+
+def _summed(counters: list[dict[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for one in counters:
+        for name, value in one.items():
+            total[name] = total.get(name, 0.0) + value
+    return total

@@ -43,3 +43,14 @@ def test_pipeline_bench_times_every_post_through_a_real_worker(broker):
     assert 0 < lat["p50"] <= lat["p95"] <= lat["p99"] <= lat["max"]
     # Under a burst the agent takes what is waiting, so its batches hold more than one post.
     assert result["mean_batch"] > 1 and result["model_seconds"] > 0
+
+
+def test_pipeline_bench_spreads_posts_over_several_workers(broker):
+    settings = isolated_settings(broker)
+    posts = usable_posts(list(read_lines(str(SAMPLE_POSTS))), Watchlist.load(str(SAMPLE_WATCHLIST)))
+    result = AgentBench(settings, posts, burst=300, load=0.5, steady_s=3.0, workers=2).run()
+    assert result["workers"] == 2
+    assert result["steady_posts"] == pytest.approx(result["steady_rate"] * 3.0, rel=0.1, abs=3)
+    # Both workers took part, and between them enriched every post sent (warm-up included).
+    assert all(n > 0 for n in result["enriched_by_worker"])
+    assert sum(result["enriched_by_worker"]) >= 300 + result["steady_posts"]

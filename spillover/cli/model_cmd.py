@@ -23,6 +23,8 @@ def register(sub) -> None:
                    help="with --pipeline: steady load as a fraction of the measured rate (default 0.8)")
     b.add_argument("--seconds", type=float, default=30.0,
                    help="with --pipeline: how long the steady load runs (default 30)")
+    b.add_argument("--workers", type=int, default=1,
+                   help="with --pipeline: worker processes sharing posts.raw, a partition each (default 1)")
     x = inner.add_parser("export", help="write the model as a standard Hugging Face folder",
                          description="Config, tokenizer and weights that transformers.pipeline("
                                      "'text-classification', model=DIR) loads, with the same labels as Spillover.")
@@ -102,13 +104,15 @@ def run_pipeline_bench(args) -> int:
     settings = _settings(args)
     posts = usable_posts(list(read_lines(args.data or str(SAMPLE_POSTS))), Watchlist.load(settings.app.watchlist),
                          settings.detection.max_future_minutes * 60)
-    result = AgentBench(settings, posts, burst=args.posts, load=args.load, steady_s=args.seconds).run()
+    result = AgentBench(settings, posts, burst=args.posts, load=args.load, steady_s=args.seconds,
+                        workers=args.workers).run()
     if args.json:
         print(json.dumps(result))
     else:
         lat = result["latency_ms"]
         print(f"{result['posts_per_second']} posts/s through the enrichment agent (burst of "
-              f"{result['burst_posts']} posts, raw -> enriched, model {result['model']} on {result['device']})")
+              f"{result['burst_posts']} posts, raw -> enriched, model {result['model']} on {result['device']}, "
+              f"{result['workers']} worker{'s' if result['workers'] > 1 else ''})")
         print(f"at {result['steady_rate']} posts/s for {result['steady_seconds']:.0f} s: latency p50 "
               f"{lat['p50']} ms, p95 {lat['p95']} ms, p99 {lat['p99']} ms, max {lat['max']} ms")
     return 0

@@ -143,12 +143,16 @@ class RawPost:
         return cls.from_dict(decode_json(data))
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "extra" and v is not None}
+        # Not dataclasses.asdict: its deep copy cost the enrich agent more than writing the JSON.
+        out = {k: v for k in _KNOWN if (v := getattr(self, k)) is not None}
+        if self.engagement is not None:
+            out["engagement"] = dict(self.engagement)
         out.update(self.extra)
         return out
 
 
 _FIELDS = tuple(RawPost.__dataclass_fields__)
+_KNOWN = tuple(k for k in _FIELDS if k != "extra")
 _STRINGS = ("id", "platform", "text", "brand", "author", "url", "parent_id", "lang")
 
 

@@ -28,6 +28,7 @@ from .demo import WorkerProcess
 from .enrichment import Rejection, parse
 from .kafka_io import ensure_topics, json_producer, read_topic
 from .models.pipeline import model_name
+from .records import ValidationError, decode_json
 from .settings import Settings
 from .streams.dlq import HEADER_REASON
 from .watchlist import Watchlist
@@ -45,7 +46,7 @@ class Arrivals:
 
     def follow(self, broker: str, topic: str, stop: threading.Event) -> None:
         for record in read_topic(broker, topic, stop=stop):
-            post_id = json.loads(record.value).get("id", "")
+            post_id = _post_id(record.value)
             if post_id.startswith(self.prefix):
                 with self.lock:
                     self.seen.setdefault(post_id, time.time())
@@ -80,8 +81,8 @@ class Arrivals:
 
 def _post_id(value: bytes | None) -> str:
     try:
-        post = json.loads(value or b"")
-    except ValueError:
+        post = decode_json(value)  # orjson: this reader keeps up with several workers' output
+    except ValidationError:
         return ""
     return str(post.get("id", "")) if isinstance(post, dict) else ""
 
@@ -138,13 +139,13 @@ class AgentBench:
             rate = self._burst(producer)
             latencies = self._steady(producer, rate * self.load)
             each = [worker.counters() for worker in workers]
-            counters = {**_summed(each), "by_worker": [c.get("spillover_posts_enriched_total", 0) for c in each]}
         finally:
             stop.set()
             producer.close()
             for worker in workers:
                 worker.stop()
-        return self._report(rate, latencies, counters)
+        return self._report(rate, latencies, _summed(each),
+                            [int(c.get("spillover_posts_enriched_total", 0)) for c in each])
 
     def _warm_up(self, producer, workers: list[WorkerProcess]) -> None:
         """Until every worker has enriched posts: the group is then whole, and a late joiner's
@@ -185,7 +186,8 @@ class AgentBench:
         self.arrivals.wait_for(list(sent), self.timeout_s)
         return [arrived - sent[i] for i, arrived in zip(sent, self.arrivals.times(list(sent)))]
 
-    def _report(self, rate: float, latencies: list[float], counters: dict) -> dict:
+    def _report(self, rate: float, latencies: list[float], counters: dict[str, float],
+                enriched_by_worker: list[int]) -> dict:
         ms = [x * 1000 for x in latencies]
         batches = counters.get("spillover_model_batch_size_count") or 1
         return {
@@ -198,7 +200,7 @@ class AgentBench:
             "model_seconds": round(counters.get("spillover_model_batch_seconds_sum", 0), 1),
             "model": model_name(self.settings.model),
             "device": self.settings.model.device, "workers": self.workers,
-            "enriched_by_worker": [int(n) for n in counters["by_worker"]],
+            "enriched_by_worker": enriched_by_worker,
         }
 
 

@@ -160,7 +160,8 @@ def encode_json(obj: Any) -> bytes:
     """One JSON message, as UTF-8 bytes.
 
     orjson first: an enriched post carries 384 embedding values, and writing them with the
-    standard library took about a tenth of the enrichment agent's time. What orjson refuses
+    standard library took about half of the enrich agent's own time on the event loop (a
+    profile with a near-free model, as on a GPU). What orjson refuses
     (an integer past 64 bits or a lone surrogate in a field this version does not know, which
     ride along as they came) the standard library writes as before, so nothing accepted fails
     to go out. orjson writes a NaN or infinity in such a field as null: strict JSON has none."""

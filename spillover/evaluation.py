@@ -50,6 +50,7 @@ class Score:
     # a recall of 0.88 reads differently when every miss is a weak storm.
     planted_by: Counter = field(default_factory=Counter)
     found_by: Counter = field(default_factory=Counter)
+    delays_by: list[tuple[str, float]] = field(default_factory=list)  # (kind, minutes) per found incident
     decoys_by: Counter = field(default_factory=Counter)
     raised_by: Counter = field(default_factory=Counter)
     # What went wrong, one dict per case (`spillover evaluate --details`): a planted incident
@@ -76,7 +77,7 @@ class Score:
             "median_onset_error_min": _median(self.onset_errors_min),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
-            "recall_by_kind": _recall_by_kind(self.planted_by, self.found_by),
+            "recall_by_kind": _recall_by_kind(self.planted_by, self.found_by, self.delays_by),
             "decoys_raised_by_kind": {kind: {"raised": self.raised_by[kind], "decoys": n}
                                       for kind, n in sorted(self.decoys_by.items())},
         }
@@ -92,13 +93,20 @@ def _trait_order(key: str) -> tuple:
     return TRAITS.index(trait), _RANK.get(value, 0), int(value) if value.isdigit() else 0, value
 
 
-def _recall_by_kind(planted_by: Counter, found_by: Counter) -> dict[str, dict[str, dict[str, Any]]]:
-    """{"speed": {"fast": {"found", "planted", "recall"}, ...}, "strength": ..., "platforms": {"2": ...}}."""
+def _recall_by_kind(planted_by: Counter, found_by: Counter,
+                    delays_by: list[tuple[str, float]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """{"speed": {"fast": {"found", "planted", "recall", "median_delay_min"}, ...}, "strength": ...,
+    "platforms": {"2": ...}}. A median delay over all storms says little when weak ones, whose
+    posts come slowly by nature, make half of them: this tells how soon a strong storm is caught."""
+    delays: dict[str, list[float]] = defaultdict(list)
+    for key, minutes in delays_by:
+        delays[key].append(minutes)
     out: dict[str, dict[str, dict[str, Any]]] = {trait: {} for trait in TRAITS}
     for key in sorted(planted_by, key=_trait_order):
         trait, value = key.split("=", 1)
         n, found = planted_by[key], found_by[key]
-        out[trait][value] = {"found": found, "planted": n, "recall": round(found / n, 3)}
+        out[trait][value] = {"found": found, "planted": n, "recall": round(found / n, 3),
+                             "median_delay_min": _median(delays[key])}
     return out
 
 
@@ -150,6 +158,7 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         detected = to_epoch(first[0].detected_at)
         second = p["path"][1]
         s.delays_min.append((detected - to_epoch(p["onsets"][second])) / 60)
+        s.delays_by += [(kind, s.delays_min[-1]) for kind in _traits(p)]
         if second in p.get("evident", {}):  # truth files written before it lack it
             s.reactions_min.append((detected - to_epoch(p["evident"][second])) / 60)
         s.paths_right += right

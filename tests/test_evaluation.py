@@ -112,14 +112,24 @@ def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
              event("i2", "opened", "2026-03-04T10:00:00Z", ["reddit", "facebook"],
                    ["reddit:1", "reddit:2", "reddit:3"])]
     kinds = score([fast_weak, slow_weak, DECOY], found).summary()
+    # Found 30 minutes after twitter's take-off: the delay is told under each of its kinds.
+    found_30, missed = {"median_delay_min": 30.0}, {"median_delay_min": None}
     assert kinds["recall_by_kind"] == {
-        "speed": {"fast": {"found": 1, "planted": 1, "recall": 1.0}, "slow": {"found": 0, "planted": 1, "recall": 0.0}},
-        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5}},
-        "platforms": {"2": {"found": 1, "planted": 1, "recall": 1.0}, "3": {"found": 0, "planted": 1, "recall": 0.0}}}
+        "speed": {"fast": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
+                  "slow": {"found": 0, "planted": 1, "recall": 0.0, **missed}},
+        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5, **found_30}},
+        "platforms": {"2": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
+                      "3": {"found": 0, "planted": 1, "recall": 0.0, **missed}}}
     assert kinds["decoys_raised_by_kind"] == {"decoy_two_grievances": {"raised": 1, "decoys": 1}}
     lines = by_kind({"spillover": kinds})
-    assert lines[1].split() == ["speed", "fast", "slow"] and lines[2].split() == ["spillover", "1/1", "0/1"]
+    assert lines[1].split() == ["speed", "fast", "slow"] and lines[2].split() == ["spillover", "1/1", "(30)", "0/1"]
     assert lines[-1].split() == ["spillover", "two", "grievances", "1/1"]
+    # Over several incidents of a kind, the median of their delays.
+    later = dict(PLANTED, id="p3", brand="Bolt", speed="fast", strength="strong")
+    both = score([dict(fast_weak, strength="strong"), later],
+                 found[:1] + [event("i3", "opened", "2026-03-03T12:30:00Z", ["facebook", "twitter"],
+                                    ["facebook:1", "facebook:2", "twitter:3"], brand="Bolt")]).summary()
+    assert both["recall_by_kind"]["strength"]["strong"]["median_delay_min"] == 60.0  # of 30 and 90
     # Truth written before speed and strength were recorded is told apart by its platforms only.
     assert list(score([PLANTED], []).summary()["recall_by_kind"]["platforms"]) == ["2"]
 

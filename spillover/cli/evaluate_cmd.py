@@ -157,20 +157,26 @@ def run(args) -> int:
 
 
 def by_kind(results: dict[str, dict]) -> list[str]:
-    """Incidents found of each kind (speed, strength, platforms), and decoys raised of each kind."""
-    lines = ["incidents found, of each kind:"]
+    """Incidents found of each kind (speed, strength, platforms) with their median delay, and
+    decoys raised of each kind."""
+    lines = ["incidents found, of each kind (median delay in minutes):"]
     for trait, values in next(iter(results.values()))["recall_by_kind"].items():
-        titles = list(values)
+        titles = [f"{v:>14}" for v in values]  # wide enough for "12/14 (135)"
         lines.append(_row("  " + trait, titles, titles))
         for name, row in results.items():
             cells = [row["recall_by_kind"][trait].get(v, {"found": 0, "planted": 0}) for v in values]
-            lines.append(_row(name, [f"{c['found']}/{c['planted']}" for c in cells], titles))
+            lines.append(_row(name, [_found_cell(c) for c in cells], titles))
     lines.append("decoys raised, of each kind:")
     for name, row in results.items():
         told = [f"{kind.removeprefix('decoy_').replace('_', ' ')} {d['raised']}/{d['decoys']}"
                 for kind, d in row["decoys_raised_by_kind"].items()]
         lines.append(f"{name:16}  " + ", ".join(told))
     return lines
+
+
+def _found_cell(kind: dict) -> str:
+    delay = kind.get("median_delay_min")
+    return f"{kind['found']}/{kind['planted']}" + (f" ({delay:.0f})" if delay is not None else "")
 
 
 def _row(label: str, cells: list[str], titles: list[str]) -> str:

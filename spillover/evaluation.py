@@ -96,8 +96,8 @@ def _trait_order(key: str) -> tuple:
 def _recall_by_kind(planted_by: Counter, found_by: Counter,
                     delays_by: list[tuple[str, float]]) -> dict[str, dict[str, dict[str, Any]]]:
     """{"speed": {"fast": {"found", "planted", "recall", "median_delay_min"}, ...}, "strength": ...,
-    "platforms": {"2": ...}}. A median delay over all storms says little when weak ones, whose
-    posts come slowly by nature, make half of them: this tells how soon a strong storm is caught."""
+    "platforms": {"2": ...}}. A median delay over all storms mixes strong ones with weak ones,
+    whose few posts come over hours: this tells how soon a strong storm is caught."""
     delays: dict[str, list[float]] = defaultdict(list)
     for key, minutes in delays_by:
         delays[key].append(minutes)

@@ -21,6 +21,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .broker import EmbeddedBroker
@@ -144,8 +145,10 @@ class AgentBench:
             producer.close()
             for worker in workers:
                 worker.stop()
-        return self._report(rate, latencies, _summed(each),
-                            [int(c.get("spillover_posts_enriched_total", 0)) for c in each])
+        total: Counter[str] = Counter()
+        for counters in each:
+            total.update(counters)
+        return self._report(rate, latencies, total, [int(c.get("spillover_posts_enriched_total", 0)) for c in each])
 
     def _warm_up(self, producer, workers: list[WorkerProcess]) -> None:
         """Until every worker has enriched posts: the group is then whole, and a late joiner's
@@ -202,11 +205,3 @@ class AgentBench:
             "device": self.settings.model.device, "workers": self.workers,
             "enriched_by_worker": enriched_by_worker,
         }
-
-
-def _summed(counters: list[dict[str, float]]) -> dict[str, float]:
-    total: dict[str, float] = {}
-    for one in counters:
-        for name, value in one.items():
-            total[name] = total.get(name, 0.0) + value
-    return total

@@ -258,6 +258,33 @@ def test_a_suite_scenario_watched_from_later_is_the_same_scenario_without_its_fi
         suite_scenario(3, watched_from_h=30)
 
 
+def test_a_sharply_rising_suite_scenario_has_the_same_posts_with_each_storm_front_loaded():
+    """`evaluate --rise sharp`: the same plans and words; each planted post comes earlier in its
+    leg, half of them in the leg's first sixth; ordinary traffic stays as it was."""
+    from spillover.scenarios.generator import suite_scenario
+    from spillover.timeutil import to_epoch
+
+    posts = {rise: {p["id"]: p for p in map(json.loads, suite_scenario(3, rise=rise)[0])}
+             for rise in ("gradual", "sharp")}
+    truth = {rise: suite_scenario(3, rise=rise)[1] for rise in ("gradual", "sharp")}
+    assert posts["sharp"].keys() == posts["gradual"].keys()
+    assert all(posts["sharp"][i].get("text") == p.get("text") for i, p in posts["gradual"].items())
+    planted = {i for t in truth["gradual"] for i in t["post_ids"]}
+    when = {rise: {i: to_epoch(posts[rise][i]["created_at"]) for i in planted} for rise in posts}
+    assert all(when["sharp"][i] <= when["gradual"][i] for i in planted)
+    assert sum(when["sharp"][i] < when["gradual"][i] for i in planted) > 0.9 * len(planted)
+    ordinary = [i for i, p in posts["gradual"].items() if i not in planted and not p.get("is_brand_reply")]
+    assert all(posts["sharp"][i].get("created_at") == posts["gradual"][i].get("created_at") for i in ordinary)
+    # Written within 20 minutes of their leg's start (legs last 2 to 6 hours): a third or more
+    # of a sharp storm's posts, over three times as many as a gradual one's.
+    early = {rise: sum(when[rise][i] - to_epoch(t["onsets"][posts[rise][i]["platform"]]) < 20 * 60
+                       for t in truth[rise] for i in t["post_ids"]) for rise in posts}
+    assert early["sharp"] > max(len(planted) / 3, 3 * early["gradual"])
+    # The third planted post of each leg comes sooner, which is what a delay is measured after.
+    assert all(to_epoch(sharp) <= to_epoch(gradual) for t_s, t_g in zip(truth["sharp"], truth["gradual"])
+               for sharp, gradual in zip(t_s["evident"].values(), t_g["evident"].values()))
+
+
 @pytest.mark.model
 def test_evaluate_on_busier_brands_scores_the_same_plans_and_says_how_busy(model, capsys):
     from spillover.cli.main import main
@@ -267,6 +294,21 @@ def test_evaluate_on_busier_brands_scores_the_same_plans_and_says_how_busy(model
     head = capsys.readouterr().out.splitlines()[0]
     planted = sum(p.kind == "incident" for p in random_plans(3, 4.0))
     assert "brands 2.5 times as busy" in head and f"; {planted} planted incidents" in head
+
+
+@pytest.mark.model
+def test_evaluate_on_sharply_rising_storms_says_so_and_finds_them_sooner(model, capsys):
+    from spillover.cli.main import main
+
+    figures = {}
+    for rise in ("gradual", "sharp"):
+        assert main(["evaluate", "--seeds", "1", "--rise", rise, "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["rise"] == rise
+        figures[rise] = out["results"]["spillover"]
+    # Seed 1's storms, found either way; taking off at once, they are found well sooner.
+    assert figures["sharp"]["found"] == figures["gradual"]["found"] > 0
+    assert figures["sharp"]["median_delay_min"] < figures["gradual"]["median_delay_min"] / 2
 
 
 def test_suite_scenarios_begin_where_they_are_asked_to():

@@ -6,6 +6,7 @@ import sys
 
 from tqdm import tqdm
 
+from ..scenarios.generator import RISE
 from .common import add_common, settings_from, setup_logging
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
@@ -50,6 +51,10 @@ def register(sub) -> None:
                    help="leave out the posts written in each scenario's first H hours (less than 28, where "
                         "storms and decoys begin): how a brand added to the watchlist H hours in fares while "
                         "the detector is still learning its usual traffic (default 0: a day of history first)")
+    p.add_argument("--rise", choices=sorted(RISE), default="gradual",
+                   help="how each planted leg's posts spread over it: gradual (the suite's: a mild ramp-up "
+                        "over two to four hours) or sharp (a storm that takes off at once, half its posts in "
+                        "the first sixth of the leg, then tails off); the same plans and words either way")
     p.set_defaults(run=run)
 
 
@@ -113,7 +118,7 @@ def run(args) -> int:
     model = SentimentModel.load(settings.model)
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
-    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from) for seed in seeds)
+    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from, args.rise) for seed in seeds)
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
@@ -132,12 +137,13 @@ def run(args) -> int:
     cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
     if args.json:
         print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "traffic": args.traffic,
-                          "watched_from_h": args.watched_from,
+                          "watched_from_h": args.watched_from, "rise": args.rise,
                           "results": results,
                           **({"cases": cases} if args.details else {})}))
         return 0
     variant = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
     variant += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
+    variant += f", storms rising {args.rise}ly" if args.rise != "gradual" else ""
     print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{variant}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     titles = [title for title, _ in COLUMNS]

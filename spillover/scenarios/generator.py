@@ -86,6 +86,11 @@ INCIDENT_PLATFORMS = ("facebook", "twitter", "reddit", "blog")
 GAP_H = {"fast": (0.08, 0.33), "normal": (0.5, 3.0), "slow": (8.0, 20.0)}
 # Extra negatives as a multiple of the usual negative volume, and at least this many posts.
 STRENGTH = {"weak": (2.0, 6), "normal": (5.0, 10), "strong": (12.0, 18)}
+# How a leg's posts spread over it: each at start + duration * U ** RISE[rise], U uniform.
+# "gradual" (the suite's): a mild ramp-up, a leg's third post a median 31 minutes in for a
+# strong storm and 86 for a weak one. "sharp": a storm that takes off at its start and tails
+# off, half its posts in the first sixth of the leg.
+RISE = {"gradual": 0.8, "sharp": 2.5}
 # Hours that keep a decoy's grievance apart from the same grievance in its brand's other plans:
 # a day, the detector's default link_hours.
 SEPARATE_H = 24.0
@@ -183,8 +188,9 @@ def _slug(brand: str) -> str:
 
 class Generator:
     def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS,
-                 brands: tuple[str, ...] = tuple(BRAND_VOLUME), traffic: float = 1.0):
+                 brands: tuple[str, ...] = tuple(BRAND_VOLUME), traffic: float = 1.0, rise: str = "gradual"):
         self.rng = random.Random(seed)
+        self.rise = RISE[rise]
         self.t0 = to_epoch(start)
         self.days = days
         self.plans = plans
@@ -256,8 +262,7 @@ class Generator:
             grievance = grievances[i % len(grievances)]
             times, leg_posts = [], []
             for _ in range(leg.posts):
-                # Volume ramps up: most posts come after the first part of the leg.
-                times.append(start + leg.duration_h * HOUR * self.rng.random() ** 0.8)
+                times.append(start + leg.duration_h * HOUR * self.rng.random() ** self.rise)
                 leg_posts.append(self._planted_post(plan, leg.platform, grievance, times[-1]))
             evident[leg.platform] = format_epoch(sorted(times)[min(2, len(times) - 1)])
             first_posts[leg.platform] = format_epoch(min(times))
@@ -383,9 +388,9 @@ def watchlist_yaml() -> dict[str, Any]:
 
 def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0,
              plans: tuple[Plan, ...] = SAMPLE_PLANS, brands: tuple[str, ...] = SAMPLE_BRANDS,
-             traffic: float = 1.0):
+             traffic: float = 1.0, rise: str = "gradual"):
     """Posts (arrival order) and the planted truth for one seeded scenario."""
-    posts, truth = Generator(seed, start, days, plans, brands, traffic).run()
+    posts, truth = Generator(seed, start, days, plans, brands, traffic, rise).run()
     return posts, [asdict(t) for t in truth]
 
 
@@ -393,14 +398,16 @@ SUITE_START = "2026-03-02T00:00:00Z"  # a Monday: four days of the suite hold no
 
 
 def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START, traffic: float = 1.0,
-                   watched_from_h: float = 0.0):
+                   watched_from_h: float = 0.0, rise: str = "gradual"):
     """One scenario of the regression suite, as (lines, truth); `traffic` makes every brand that
     many times as busy, its incidents and decoys with it (the weakest legs keep their floor of
     posts). With `watched_from_h`, the posts written in the scenario's first hours are left out,
-    as for brands added to the watchlist that many hours in: the detector's first day."""
+    as for brands added to the watchlist that many hours in: the detector's first day. `rise`
+    ("gradual" or "sharp", RISE) is how each planted leg's posts spread over it: the same
+    plans, the same words, other times."""
     if not 0 <= watched_from_h < PLANS_FROM_H:
         raise ValueError(f"watched_from_h must be at least 0 and less than {PLANS_FROM_H:g}, where the plans begin")
-    posts, truth = generate(seed, start, days, random_plans(seed, days, traffic), tuple(BRAND_VOLUME), traffic)
+    posts, truth = generate(seed, start, days, random_plans(seed, days, traffic), tuple(BRAND_VOLUME), traffic, rise)
     if watched_from_h:
         since = to_epoch(start) + watched_from_h * HOUR
         posts = [p for p in posts if to_epoch(p["created_at"]) >= since]

@@ -190,7 +190,7 @@ class Generator:
     def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS,
                  brands: tuple[str, ...] = tuple(BRAND_VOLUME), traffic: float = 1.0, rise: str = "gradual"):
         self.rng = random.Random(seed)
-        self.rise = RISE[rise]
+        self.rise_exponent = RISE[rise]
         self.t0 = to_epoch(start)
         self.days = days
         self.plans = plans
@@ -262,7 +262,7 @@ class Generator:
             grievance = grievances[i % len(grievances)]
             times, leg_posts = [], []
             for _ in range(leg.posts):
-                times.append(start + leg.duration_h * HOUR * self.rng.random() ** self.rise)
+                times.append(start + leg.duration_h * HOUR * self.rng.random() ** self.rise_exponent)
                 leg_posts.append(self._planted_post(plan, leg.platform, grievance, times[-1]))
             evident[leg.platform] = format_epoch(sorted(times)[min(2, len(times) - 1)])
             first_posts[leg.platform] = format_epoch(min(times))

@@ -75,7 +75,10 @@ class _JsonSerializer(Serializer):
     def serialize(self, topic, headers, data):
         if data is None or isinstance(data, bytes):
             return data
-        return json.dumps(data, ensure_ascii=False).encode()
+        try:
+            return json.dumps(data, ensure_ascii=False).encode()
+        except UnicodeEncodeError:  # a lone surrogate (half an emoji): JSON can spell it, UTF-8 cannot
+            return json.dumps(data).encode()
 
 
 def json_producer(broker: str, client_id: str = "spillover", **overrides: Any) -> KafkaProducer:

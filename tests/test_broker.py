@@ -73,3 +73,23 @@ def test_kafka_python_checks_records_with_compiled_crc32c():
 
     assert util.crc32c_c is not None, "install kafka-python[crc32c]"
     assert util.calc_crc32c(memoryview(b"123456789")) == 0xE3069283  # the standard check value
+
+
+def test_a_connectors_post_with_half_an_emoji_is_published_and_accepted(broker):
+    # Text cut in UTF-16 units keeps a lone surrogate. No UTF-8 can carry it, and the producer's
+    # JSON writer (ensure_ascii=False, then UTF-8) used to raise on it: the post never reached posts.raw.
+    from helpers import new_topic
+
+    from spillover.kafka_io import json_producer, read_topic
+    from spillover.records import RawPost
+
+    topic = new_topic(broker, "raw-surrogate")
+    post = {"id": "twitter:7", "platform": "twitter", "created_at": "2026-03-02T10:00:00Z",
+            "text": "Acme lost my bag \ud83d", "x_raw": "kept \ud83d"}
+    producer = json_producer(broker)
+    producer.send(topic, key=post["id"], value=post)
+    producer.flush()
+    producer.close()
+    [record] = list(read_topic(broker, topic, idle_timeout=3))
+    received = RawPost.from_bytes(record.value)
+    assert received.text == "Acme lost my bag \ufffd" and received.extra == {"x_raw": "kept \ud83d"}

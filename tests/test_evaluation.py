@@ -264,9 +264,9 @@ def test_a_sharply_rising_suite_scenario_has_the_same_posts_with_each_storm_fron
     from spillover.scenarios.generator import suite_scenario
     from spillover.timeutil import to_epoch
 
-    posts = {rise: {p["id"]: p for p in map(json.loads, suite_scenario(3, rise=rise)[0])}
-             for rise in ("gradual", "sharp")}
-    truth = {rise: suite_scenario(3, rise=rise)[1] for rise in ("gradual", "sharp")}
+    made = {rise: suite_scenario(3, rise=rise) for rise in ("gradual", "sharp")}
+    posts = {rise: {p["id"]: p for p in map(json.loads, lines)} for rise, (lines, _) in made.items()}
+    truth = {rise: planted for rise, (_, planted) in made.items()}
     assert posts["sharp"].keys() == posts["gradual"].keys()
     assert all(posts["sharp"][i].get("text") == p.get("text") for i, p in posts["gradual"].items())
     planted = {i for t in truth["gradual"] for i in t["post_ids"]}

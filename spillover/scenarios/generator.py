@@ -13,15 +13,16 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..timeutil import format_epoch, to_epoch
-from . import vocabulary as V
+from .unseen_vocabulary import UNSEEN
+from .vocabulary import SUITE, Vocabulary
 
 HOUR = 3600.0
 SLOT = 600.0
 # Average posts per hour about a typical brand on each platform.
 PLATFORM_RATE = {"twitter": 8.0, "facebook": 3.0, "reddit": 1.2, "blog": 0.25, "news": 0.08}
-# How much people write about each brand, relative to a typical one.
-BRAND_VOLUME = {name: spec["volume"] for name, spec in V.BRANDS.items()}
 SAMPLE_BRANDS = ("Northwind Air", "Fjord Mobile", "Kettle & Crumb")
+# What people write, by name: the suite's words, or other brands told in other words.
+WORDINGS = {"suite": SUITE, "unseen": UNSEEN}
 MOOD = (("negative", 0.2), ("neutral", 0.45), ("positive", 0.35))
 
 
@@ -102,20 +103,21 @@ PLANS_FROM_H = 28.0
 DECOY_DRAWS = 10_000
 
 
-def random_plans(seed: int, days: float, traffic: float = 1.0) -> tuple[Plan, ...]:
+def random_plans(seed: int, days: float, traffic: float = 1.0, words: Vocabulary = SUITE) -> tuple[Plan, ...]:
     """The regression suite's plans: incidents of every shape, and the decoys that must stay quiet.
-    `traffic` scales every leg's posts with the traffic it stands out from."""
+    `traffic` scales every leg's posts with the traffic it stands out from; `words` has the
+    brands and their grievances."""
     if days < MIN_SUITE_DAYS:
         raise ValueError(f"scenarios of the suite need at least {MIN_SUITE_DAYS:g} days, not {days:g}")
     rng = random.Random(seed * 7919)
     plans, busy = [], {}
-    for brand in BRAND_VOLUME:
+    for brand in words.brands:
         if rng.random() < 0.85:
-            plan = _random_incident(rng, seed, brand, days, traffic)
+            plan = _random_incident(rng, seed, brand, days, traffic, words)
             plans.append(plan)
             busy[brand] = (plan.legs[0].start_h - 12, max(l.start_h + l.duration_h for l in plan.legs) + 18)
     for kind in ("decoy_single_platform", "decoy_happy_spike", "decoy_two_grievances"):
-        plans.append(_random_decoy(rng, seed, kind, days, busy, plans, traffic))
+        plans.append(_random_decoy(rng, seed, kind, days, busy, plans, traffic, words))
     return tuple(plans)
 
 
@@ -127,53 +129,54 @@ def _grievances_near(plans: list[Plan], brand: str, start_h: float, end_h: float
             for g in p.grievance.split("+")}
 
 
-def _random_incident(rng: random.Random, seed: int, brand: str, days: float, traffic: float) -> Plan:
-    grievance = rng.choice(sorted(V.BRANDS[brand]["grievances"]))
+def _random_incident(rng: random.Random, seed: int, brand: str, days: float, traffic: float,
+                     words: Vocabulary) -> Plan:
+    grievance = rng.choice(sorted(words.brands[brand]["grievances"]))
     path = rng.sample(INCIDENT_PLATFORMS, rng.choice((2, 2, 3, 3, 4)))
     speed, strength = rng.choice(sorted(GAP_H)), rng.choice(sorted(STRENGTH))
     t, legs = rng.uniform(PLANS_FROM_H, max(PLANS_FROM_H + 2, days * 24 - 30)), []
     for i, platform in enumerate(path):
         t += rng.uniform(*GAP_H[speed]) if i else 0
         duration = rng.uniform(2, 4) * (1.5 if platform == "blog" else 1)
-        legs.append(Leg(platform, t, _leg_posts(brand, platform, strength, duration, traffic), duration))
+        legs.append(Leg(platform, t, _leg_posts(words.volume(brand), platform, strength, duration, traffic), duration))
     return Plan(f"s{seed}-{_slug(brand)}-{grievance}-{speed}-{strength}", brand, "incident", grievance, tuple(legs),
                 speed, strength)
 
 
-def _leg_posts(brand: str, platform: str, strength: str, duration_h: float, traffic: float) -> int:
-    usual = PLATFORM_RATE[platform] * BRAND_VOLUME[brand] * traffic * MOOD[0][1] * duration_h
+def _leg_posts(volume: float, platform: str, strength: str, duration_h: float, traffic: float) -> int:
+    usual = PLATFORM_RATE[platform] * volume * traffic * MOOD[0][1] * duration_h
     multiple, floor = STRENGTH[strength]
     return max(floor, round(multiple * usual))
 
 
 def _random_decoy(rng: random.Random, seed: int, kind: str, days: float, busy: dict, plans: list[Plan],
-                  traffic: float) -> Plan:
+                  traffic: float, words: Vocabulary) -> Plan:
     """A decoy at a time its brand is quiet. Its grievances differ from those the brand's other
     plans have within SEPARATE_H of it: one grievance loud on two platforms within a day is an
     incident, not a decoy. Only a draw that clashes is drawn again."""
     need = {"decoy_single_platform": 1, "decoy_two_grievances": 2}.get(kind, 0)
     for _ in range(DECOY_DRAWS):
-        brand, start = rng.choice(sorted(BRAND_VOLUME)), rng.uniform(PLANS_FROM_H, days * 24 - 8)
+        brand, start = rng.choice(sorted(words.brands)), rng.uniform(PLANS_FROM_H, days * 24 - 8)
         lo, hi = busy.get(brand, (0, 0))
         taken = _grievances_near(plans, brand, start, start + 4)
-        if not lo - 6 <= start <= hi + 6 and len(set(V.BRANDS[brand]["grievances"]) - taken) >= need:
+        if not lo - 6 <= start <= hi + 6 and len(set(words.brands[brand]["grievances"]) - taken) >= need:
             break
     else:  # every brand is busy with its incident all along: a scenario too short for the plans
         raise ValueError(f"seed {seed}: {days:g} days leave no quiet time for a {kind} decoy; "
                          f"scenarios of the suite need at least {MIN_SUITE_DAYS:g} days")
     platforms = rng.sample(INCIDENT_PLATFORMS[:3], 3)
-    grievances = sorted(V.BRANDS[brand]["grievances"])
+    grievances, volume = sorted(words.brands[brand]["grievances"]), words.volume(brand)
     if kind == "decoy_single_platform":
-        legs = (Leg(platforms[0], start, _leg_posts(brand, platforms[0], "strong", 3, traffic), 3),)
+        legs = (Leg(platforms[0], start, _leg_posts(volume, platforms[0], "strong", 3, traffic), 3),)
         grievance = rng.choice(grievances)
         while grievance in taken:
             grievance = rng.choice(grievances)
     elif kind == "decoy_happy_spike":
-        legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(brand, p, "normal", 4, traffic), 4)
+        legs = tuple(Leg(p, start + i * 0.5, 6 * _leg_posts(volume, p, "normal", 4, traffic), 4)
                      for i, p in enumerate(platforms))
         grievance = "launch"
     else:  # two unrelated grievances of one brand at once, each on its own platform
-        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(brand, p, "normal", 3, traffic), 3)
+        legs = tuple(Leg(p, start + 0.25 * i, _leg_posts(volume, p, "normal", 3, traffic), 3)
                      for i, p in enumerate(platforms[:2]))
         pair = rng.sample(grievances, 2)
         while taken & set(pair):
@@ -188,14 +191,16 @@ def _slug(brand: str) -> str:
 
 class Generator:
     def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS,
-                 brands: tuple[str, ...] = tuple(BRAND_VOLUME), traffic: float = 1.0, rise: str = "gradual"):
+                 brands: tuple[str, ...] = tuple(SUITE.brands), traffic: float = 1.0, rise: str = "gradual",
+                 words: Vocabulary = SUITE):
         self.rng = random.Random(seed)
+        self.words = words
         self.rise_exponent = RISE[rise]
         self.t0 = to_epoch(start)
         self.days = days
         self.plans = plans
         self.brands = brands
-        self.traffic = traffic  # every brand this many times as busy as BRAND_VOLUME says
+        self.traffic = traffic  # every brand this many times as busy as its volume says
         self.counter = 0
 
     def run(self) -> tuple[list[dict[str, Any]], list[Planted]]:
@@ -225,7 +230,7 @@ class Generator:
         posts = []
         slots = int(self.days * 24 * HOUR / SLOT)
         for brand in self.brands:
-            volume = BRAND_VOLUME[brand] * self.traffic
+            volume = self.words.volume(brand) * self.traffic
             for platform, rate in PLATFORM_RATE.items():
                 for i in range(slots):
                     ts = self.t0 + i * SLOT
@@ -247,9 +252,11 @@ class Generator:
     def _chatter(self, brand: str, mood: str) -> str:
         if mood == "negative" and self.rng.random() < 0.25:
             # Steady background complaining about the very topics that can later blow up.
-            grievance = self.rng.choice(sorted(V.BRANDS[brand]["grievances"]))
-            return self._casual(self._fill(self.rng.choice(V.BRANDS[brand]["grievances"][grievance]), brand))
-        pool = {"negative": V.NEGATIVE_CHATTER, "neutral": V.NEUTRAL_CHATTER, "positive": V.POSITIVE_CHATTER}[mood]
+            grievances = self.words.brands[brand]["grievances"]
+            grievance = self.rng.choice(sorted(grievances))
+            return self._casual(self._fill(self.rng.choice(grievances[grievance]), brand))
+        w = self.words
+        pool = {"negative": w.negative_chatter, "neutral": w.neutral_chatter, "positive": w.positive_chatter}[mood]
         return self._casual(self._fill(self.rng.choice(pool), brand))
 
     # -- planted events -----------------------------------------------------------------------
@@ -275,9 +282,9 @@ class Generator:
 
     def _planted_post(self, plan: Plan, platform: str, grievance: str, ts: float) -> dict[str, Any]:
         if grievance == "launch":
-            text = self._casual(self._fill(self.rng.choice(V.LAUNCH), plan.brand))
+            text = self._casual(self._fill(self.rng.choice(self.words.launch), plan.brand))
             return self._post(plan.brand, platform, ts, text)
-        core = self._fill(self.rng.choice(V.BRANDS[plan.brand]["grievances"][grievance]), plan.brand)
+        core = self._fill(self.rng.choice(self.words.brands[plan.brand]["grievances"][grievance]), plan.brand)
         text = self._styled(platform, core, plan.brand)
         post = self._post(plan.brand, platform, ts, text, followers_scale=3.0)
         if platform == "facebook" and self.rng.random() < 0.08:
@@ -287,11 +294,11 @@ class Generator:
 
     def _styled(self, platform: str, core: str, brand: str) -> str:
         if platform == "blog":
-            return self._fill(self.rng.choice(V.BLOG_WRAP), brand).replace("{core}", core)
+            return self._fill(self.rng.choice(self.words.blog_wrap), brand).replace("{core}", core)
         if platform == "news":
-            return self._fill(self.rng.choice(V.NEWS_WRAP), brand).replace("{core}", core)
-        opener = self.rng.choice(V.REPLY_OPENERS if self.rng.random() < 0.15 else V.OPENERS)
-        text = self._casual(" ".join(x for x in (opener, core, self.rng.choice(V.CLOSERS)) if x))
+            return self._fill(self.rng.choice(self.words.news_wrap), brand).replace("{core}", core)
+        opener = self.rng.choice(self.words.reply_openers if self.rng.random() < 0.15 else self.words.openers)
+        text = self._casual(" ".join(x for x in (opener, core, self.rng.choice(self.words.closers)) if x))
         return f"[rant] {text}" if platform == "reddit" and self.rng.random() < 0.3 else text
 
     def _brand_replies(self, plan: Plan, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -299,17 +306,21 @@ class Generator:
         for post in posts:
             if post["platform"] in ("facebook", "twitter") and self.rng.random() < 0.1:
                 ts = to_epoch(post["created_at"]) + self.rng.uniform(0.2, 3) * HOUR
-                reply = self._post(plan.brand, post["platform"], ts, self.rng.choice(V.BRAND_REPLIES))
+                reply = self._post(plan.brand, post["platform"], ts, self.rng.choice(self.words.brand_replies))
                 # The connector always knows the brand of the brand's own account.
-                reply.update(is_brand_reply=True, parent_id=post["id"], author=_handle(plan.brand), brand=plan.brand)
+                reply.update(is_brand_reply=True, parent_id=post["id"], author=self._handle(plan.brand),
+                             brand=plan.brand)
                 replies.append(reply)
         return replies
 
+    def _handle(self, brand: str) -> str:
+        return next(a for a in self.words.brands[brand]["aliases"] if a.startswith("@"))
+
     # -- one post -----------------------------------------------------------------------------
     def _fill(self, template: str, brand: str) -> str:
-        names = [brand, brand, *V.BRANDS[brand]["aliases"]]
-        slots = {"{b}": names, "{t}": V.BRANDS[brand]["things"], "{d}": V.DURATIONS, "{who}": V.PEOPLE,
-                 "{n}": V.AMOUNTS}
+        w, spec = self.words, self.words.brands[brand]
+        slots = {"{b}": [brand, brand, *spec["aliases"]], "{t}": spec["things"], "{d}": w.durations,
+                 "{who}": w.people, "{n}": w.amounts}
         for slot, choices in slots.items():
             while slot in template:
                 template = template.replace(slot, self.rng.choice(choices), 1)
@@ -363,10 +374,6 @@ def _deletion_notices(posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return notices
 
 
-def _handle(brand: str) -> str:
-    return next(a for a in V.BRANDS[brand]["aliases"] if a.startswith("@"))
-
-
 def _poisson(rng: random.Random, lam: float) -> int:
     if lam <= 0:
         return 0
@@ -377,20 +384,20 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return k
 
 
-def watchlist_yaml() -> dict[str, Any]:
-    """The watchlist that goes with generated scenarios."""
+def watchlist_yaml(words: Vocabulary = SUITE) -> dict[str, Any]:
+    """The watchlist that goes with generated scenarios (of `words`' brands)."""
     return {"brands": [
         {"name": name, "aliases": spec["aliases"],
          "playbook": {"team": f"{name.split()[0].lower()}-comms-oncall", "escalate_after_minutes": 30}}
-        for name, spec in V.BRANDS.items()
+        for name, spec in words.brands.items()
     ]}
 
 
 def generate(seed: int = 7, start: str = "2026-03-02T00:00:00Z", days: float = 3.0,
              plans: tuple[Plan, ...] = SAMPLE_PLANS, brands: tuple[str, ...] = SAMPLE_BRANDS,
-             traffic: float = 1.0, rise: str = "gradual"):
+             traffic: float = 1.0, rise: str = "gradual", words: Vocabulary = SUITE):
     """Posts (arrival order) and the planted truth for one seeded scenario."""
-    posts, truth = Generator(seed, start, days, plans, brands, traffic, rise).run()
+    posts, truth = Generator(seed, start, days, plans, brands, traffic, rise, words).run()
     return posts, [asdict(t) for t in truth]
 
 
@@ -398,16 +405,19 @@ SUITE_START = "2026-03-02T00:00:00Z"  # a Monday: four days of the suite hold no
 
 
 def suite_scenario(seed: int, days: float = 4.0, start: str = SUITE_START, traffic: float = 1.0,
-                   watched_from_h: float = 0.0, rise: str = "gradual"):
+                   watched_from_h: float = 0.0, rise: str = "gradual", wordings: str = "suite"):
     """One scenario of the regression suite, as (lines, truth); `traffic` makes every brand that
     many times as busy, its incidents and decoys with it (the weakest legs keep their floor of
     posts). With `watched_from_h`, the posts written in the scenario's first hours are left out,
     as for brands added to the watchlist that many hours in: the detector's first day. `rise`
     ("gradual" or "sharp", RISE) is how each planted leg's posts spread over it: the same
-    plans, the same words, other times."""
+    plans, the same words, other times. `wordings` (WORDINGS) is what people write: "suite", the
+    words the detector was tuned on, or "unseen", other brands told in other words."""
     if not 0 <= watched_from_h < PLANS_FROM_H:
         raise ValueError(f"watched_from_h must be at least 0 and less than {PLANS_FROM_H:g}, where the plans begin")
-    posts, truth = generate(seed, start, days, random_plans(seed, days, traffic), tuple(BRAND_VOLUME), traffic, rise)
+    words = WORDINGS[wordings]
+    plans = random_plans(seed, days, traffic, words)
+    posts, truth = generate(seed, start, days, plans, tuple(words.brands), traffic, rise, words)
     if watched_from_h:
         since = to_epoch(start) + watched_from_h * HOUR
         posts = [p for p in posts if to_epoch(p["created_at"]) >= since]

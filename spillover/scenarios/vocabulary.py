@@ -2,11 +2,14 @@
 
 Wording varies on purpose, so a detector cannot key on the generator's own sentences: every
 grievance has many paraphrases with slots ({b} brand, {t} a thing of theirs, {d} a duration,
-{who} a person, {n} an amount), and `phrasing.py` adds openers, closers, hashtags, emoji,
+{who} a person, {n} an amount), and the generator adds openers, closers, hashtags, emoji,
 casing and typos on top. Ordinary posts use complaint words without complaining ("got my
 refund, thanks"), and background grumbling touches the very topics that can later blow up.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 DURATIONS = ["two days", "3 days", "a week", "ten days", "two weeks", "5 hours", "all weekend", "a month",
              "since Monday", "48 hours"]
@@ -281,3 +284,34 @@ NEWS_WRAP = [
     "Anger grows at {b}: '{core}', one customer wrote",
     "{b} under fire on social media after reports that {core}",
 ]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Everything the simulated people write, so a scenario can be told in other words.
+
+    `brands` maps each brand to its aliases, `volume` (how much people write about it, against
+    a typical brand), `things` (what it sells) and `grievances` (templates per problem)."""
+
+    brands: dict[str, dict[str, Any]]
+    durations: list[str]
+    people: list[str]
+    amounts: list[str]
+    openers: list[str]
+    closers: list[str]
+    reply_openers: list[str]
+    negative_chatter: list[str]
+    neutral_chatter: list[str]
+    positive_chatter: list[str]
+    launch: list[str]
+    brand_replies: list[str]
+    blog_wrap: list[str]
+    news_wrap: list[str]
+
+    def volume(self, brand: str) -> float:
+        return self.brands[brand]["volume"]
+
+
+# The words the detector was built and tuned on.
+SUITE = Vocabulary(BRANDS, DURATIONS, PEOPLE, AMOUNTS, OPENERS, CLOSERS, REPLY_OPENERS, NEGATIVE_CHATTER,
+                   NEUTRAL_CHATTER, POSITIVE_CHATTER, LAUNCH, BRAND_REPLIES, BLOG_WRAP, NEWS_WRAP)

@@ -285,6 +285,34 @@ def test_a_sharply_rising_suite_scenario_has_the_same_posts_with_each_storm_fron
                for sharp, gradual in zip(t_s["evident"].values(), t_g["evident"].values()))
 
 
+def test_a_suite_scenario_in_unseen_wordings_plans_the_same_storms_for_other_brands_in_other_words():
+    """`evaluate --wordings unseen`: each seed's storms and decoys keep their shape (platforms,
+    times, numbers of posts), told about four other brands, with no sentence of the suite's."""
+    from spillover.scenarios.generator import WORDINGS, suite_scenario, watchlist_yaml
+    from spillover.watchlist import Watchlist
+
+    made = {w: suite_scenario(3, wordings=w) for w in ("suite", "unseen")}
+    truth = {w: planted for w, (_, planted) in made.items()}
+    shape = {w: [(t["kind"], t["path"], t["onsets"], len(t["post_ids"]), t["speed"], t["strength"])
+                 for t in planted] for w, planted in truth.items()}
+    assert shape["unseen"] == shape["suite"]
+    unseen_brands = set(WORDINGS["unseen"].brands)
+    assert {t["brand"] for t in truth["unseen"]} <= unseen_brands
+    assert not unseen_brands & set(WORDINGS["suite"].brands)
+    posts = {w: [json.loads(line) for line in lines] for w, (lines, _) in made.items()}
+    texts = {w: {p["text"].lower() for p in ps} for w, ps in posts.items()}
+    assert not texts["unseen"] & texts["suite"]
+    suite_names = {n.lower() for spec in WORDINGS["suite"].brands.values() for n in spec["aliases"]}
+    assert not any(name in text for text in texts["unseen"] for name in suite_names | {"northwind", "fjord"})
+    # A post without a brand field is found by the scenario's own watchlist, as for the suite's
+    # (a typo in the brand's name can hide it, as it would from a real watchlist).
+    watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS["unseen"]))
+    planted_brand = {i: t["brand"] for t in truth["unseen"] for i in t["post_ids"]}
+    unbranded = [p for p in posts["unseen"] if "brand" not in p and p["id"] in planted_brand]
+    assert unbranded
+    assert sum(watchlist.resolve(p["text"]) == planted_brand[p["id"]] for p in unbranded) > 0.9 * len(unbranded)
+
+
 @pytest.mark.model
 def test_evaluate_on_busier_brands_scores_the_same_plans_and_says_how_busy(model, capsys):
     from spillover.cli.main import main
@@ -309,6 +337,19 @@ def test_evaluate_on_sharply_rising_storms_says_so_and_finds_them_sooner(model, 
     # Seed 1's storms, found either way; taking off at once, they are found well sooner.
     assert figures["sharp"]["found"] == figures["gradual"]["found"] > 0
     assert figures["sharp"]["median_delay_min"] < figures["gradual"]["median_delay_min"] / 2
+
+
+@pytest.mark.model
+def test_evaluate_in_unseen_wordings_scores_other_brands_and_says_so(model, capsys):
+    from spillover.cli.main import main
+    from spillover.scenarios.generator import random_plans
+
+    assert main(["evaluate", "--seeds", "1", "--wordings", "unseen", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["wordings"] == "unseen"
+    figures = out["results"]["spillover"]
+    assert figures["planted"] == sum(p.kind == "incident" for p in random_plans(1, 4.0))
+    assert figures["found"] > 0  # storms told in words it was never tuned on are still found
 
 
 def test_suite_scenarios_begin_where_they_are_asked_to():

@@ -6,7 +6,7 @@ import sys
 
 from tqdm import tqdm
 
-from ..scenarios.generator import RISE
+from ..scenarios.generator import RISE, WORDINGS
 from .common import add_common, settings_from, setup_logging
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
@@ -24,8 +24,9 @@ def register(sub) -> None:
                                    "prints recall, precision, decoys raised, detection delay (minutes of event "
                                    "time after the second platform's take-off, and after its third planted "
                                    "post), path and evidence quality. The scenarios' brands are Northwind Air, "
-                                   "Fjord Mobile, Kettle & Crumb and Helio Bank; a --watchlist's per-brand "
-                                   "`detection:` settings apply to those of the same name.")
+                                   "Fjord Mobile, Kettle & Crumb and Helio Bank (with --wordings unseen: "
+                                   "Voltara Energy, Parcelo, Skyline TV and Rowan Motors); a --watchlist's "
+                                   "per-brand `detection:` settings apply to those of the same name.")
     add_common(p, broker=False)
     p.add_argument("--seeds", default="1-10", help="seeds, e.g. 1-10 or 3,5,8 (default 1-10: the regression suite)")
     p.add_argument("--days", type=float, default=4.0,
@@ -55,6 +56,10 @@ def register(sub) -> None:
                    help="how each planted leg's posts spread over it: gradual (the suite's: a mild ramp-up "
                         "over two to four hours) or sharp (a storm that takes off at once, half its posts in "
                         "the first sixth of the leg, then tails off); the same plans and words either way")
+    p.add_argument("--wordings", choices=sorted(WORDINGS), default="suite",
+                   help="what people write: suite (the words the detector was tuned on) or unseen (four "
+                        "other brands, of other trades, with their own grievances and chatter, written "
+                        "another way and never tuned on; the same plans, rhythm and volumes)")
     p.set_defaults(run=run)
 
 
@@ -113,12 +118,13 @@ def run(args) -> int:
     settings = settings_from(args, **{"model.name": args.model})
     setup_logging(settings.app.log_level if args.log_level else "warning")
     seeds = parse_seeds(args.seeds)
-    watchlist = Watchlist.from_dict(watchlist_yaml())
+    watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
     tuning = brand_tuning(settings.app.watchlist, {b.name for b in watchlist.brands})
     model = SentimentModel.load(settings.model)
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
-    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from, args.rise) for seed in seeds)
+    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from, args.rise, args.wordings)
+                 for seed in seeds)
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
@@ -137,13 +143,14 @@ def run(args) -> int:
     cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
     if args.json:
         print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "traffic": args.traffic,
-                          "watched_from_h": args.watched_from, "rise": args.rise,
+                          "watched_from_h": args.watched_from, "rise": args.rise, "wordings": args.wordings,
                           "results": results,
                           **({"cases": cases} if args.details else {})}))
         return 0
     variant = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
     variant += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
     variant += f", storms rising {args.rise}ly" if args.rise != "gradual" else ""
+    variant += f", {args.wordings} wordings" if args.wordings != "suite" else ""
     print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{variant}; "
           f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     titles = [title for title, _ in COLUMNS]

@@ -60,6 +60,22 @@ def test_happy_spike_across_platforms_is_not_an_incident():
     assert events == []
 
 
+def test_a_launch_whose_one_wording_reads_as_complaints_is_not_an_incident():
+    """The model misreads one of a launch's wordings ("smashed it") as negative: a tight group,
+    loud on every platform the launch reaches. Most of the launch's extra posts are not
+    complaints, so its complaints do not spike; without that judgement they open an incident."""
+    misread = "acme smashed it with the new app"
+    # By chance, the misread posts come close together: in their half hour they are a quarter
+    # of the platform's posts, as many as a storm would be.
+    launch = (burst("twitter", 36, 240, 3, "positive") + burst("facebook", 36.5, 90, 3, "positive")
+              + burst("twitter", 37, 16, 0.5, "negative", text=misread, tag="m")
+              + burst("facebook", 37.5, 8, 0.5, "negative", text=misread, tag="m"))
+    posts = by_time(background() + launch)
+    assert run(posts)[0] == []
+    events, _ = run(posts, dataclasses.replace(SETTINGS, surge_complaint_share=0.0))
+    assert [e.status for e in events][:1] == ["opened"]
+
+
 def test_two_unrelated_grievances_each_on_one_platform_are_not_an_incident():
     billing = burst("facebook", 33, 30, 2)
     outage = burst("twitter", 33.5, 60, 3, text="acme network down since morning, no signal at all", tag="o")

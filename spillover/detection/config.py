@@ -27,6 +27,7 @@ class DetectorConfig:
     alpha: float               # per window: the scan spends the settings' alpha over all windows
     min_negative_share: float
     share_lift: float
+    surge_complaint_share: float
     join_similarity: float
     cross_platform_join_similarity: float
     burst_join_similarity: float
@@ -85,6 +86,7 @@ class DetectorConfig:
             alpha=s.alpha / len(windows),
             min_negative_share=s.min_negative_share,
             share_lift=s.share_lift,
+            surge_complaint_share=s.surge_complaint_share,
             join_similarity=s.join_similarity,
             cross_platform_join_similarity=s.cross_platform_join_similarity,
             burst_join_similarity=s.burst_join_similarity,

@@ -33,12 +33,12 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     Windows are scanned shortest first, so a fast storm is caught within half an hour and a
     slow one still adds up over four hours. A window spikes when all hold: enough complaints
     to matter, several times the expected number, beyond Poisson luck (alpha spent over all
-    windows), and the platform's negative share above its usual (a loud but happy launch
-    lowers it). A platform with less history than its warm-up (`warmup`, or `warmup_spread`
-    when the storm is already loud elsewhere) is still learning what usual is: from
-    `min_history` on it is asked more strictly (`learning_strictness`), with the uncertainty
-    of what it has learnt counted (`_tail`), and expected to have at least the complaints its
-    current volume implies.
+    windows), the platform's negative share above its usual (a loud but happy launch lowers
+    it), and no happy surge around it (`_happy_surge`). A platform with less history than its
+    warm-up (`warmup`, or `warmup_spread` when the storm is already loud elsewhere) is still
+    learning what usual is: from `min_history` on it is asked more strictly
+    (`learning_strictness`), with the uncertainty of what it has learnt counted (`_tail`), and
+    expected to have at least the complaints its current volume implies.
     """
     plat = state["platforms"][platform]
     usual = usual or traffic.usual(plat, b, cfg)
@@ -72,8 +72,32 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         total, neg = sums or traffic.window_sums(plat, b - w + 1, b)
         if neg < max(cfg.min_negative_share, usual.share * cfg.share_lift) * total:
             continue
+        if _happy_surge(plat, usual, b, w, cfg, (total, neg)) or _happy_surge(plat, usual, b, cfg.longest, cfg):
+            continue
         return Reading(gid, platform, b, w, n, expected, n / expected, tuple(group))
     return None
+
+
+def _happy_surge(plat: dict[str, Any], usual: traffic.Usual, b: int, w: int, cfg: DetectorConfig,
+                 sums: tuple[int, int] | None = None) -> bool:
+    """Whether the w buckets up to b are a surge of posts that are mostly not complaints: the
+    platform at least twice as busy as usual at these hours, and under `surge_complaint_share`
+    of the posts beyond its usual are complaints.
+
+    A launch brings many times the usual posts; if the model misreads one of its wordings
+    ("smashed it with the new app") as a complaint, that wording is a tight group, loud on
+    every platform the launch reaches, and by chance its posts can bunch into a short window
+    where they look like a storm's. A storm's new posts are mostly its complaints. The caller
+    asks of the spike's window and of the longest, which sees the launch around the bunch."""
+    if not cfg.surge_complaint_share:
+        return False
+    total, neg = sums or traffic.window_sums(plat, b - w + 1, b)
+    buckets = usual.shape(b - w + 1, b, cfg) * w
+    usual_total = usual.mean * buckets
+    extra = total - usual_total
+    if extra < usual_total:
+        return False
+    return neg - usual.neg_per_bucket * buckets < cfg.surge_complaint_share * extra
 
 
 def _learnt(state: dict[str, Any], usual: traffic.Usual, spreading: bool, b: int, cfg: DetectorConfig) -> float:

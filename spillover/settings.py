@@ -120,8 +120,8 @@ class DetectionSettings:
     alpha: float = 1e-4
     min_negative_share: float = 0.2
     share_lift: float = 1.25
-    # A window at least twice as busy as usual where fewer than this share of the posts beyond
-    # the usual are complaints is a happy surge (a launch): the complaints in it do not spike.
+    # A window at least three times as busy as usual where fewer than this share of the posts
+    # beyond the usual are complaints is a happy surge (a launch): its complaints do not spike.
     surge_complaint_share: float = 0.33
     # Grievances: complaints are grouped by the likeness of their embeddings, a cosine divided by
     # what two groups of those sizes about one problem show (1.0: one grievance; grievances.py).

@@ -78,11 +78,18 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     return None
 
 
+# Posts beyond the usual before a window can count as a surge, and it must be three times as
+# busy as usual: twice its usual over four hours can be chance and a storm's own posts (36 on
+# a platform where 15 are usual, a weak storm's complaints among them, half read as neutral),
+# and a storm's complaints there must not be taken for a launch's by-product.
+SURGE_LEAST_EXTRA = 20
+
+
 def _happy_surge(plat: dict[str, Any], usual: traffic.Usual, b: int, w: int, cfg: DetectorConfig,
                  sums: tuple[int, int] | None = None) -> bool:
     """Whether the w buckets up to b are a surge of posts that are mostly not complaints: the
-    platform at least twice as busy as usual at these hours, and under `surge_complaint_share`
-    of the posts beyond its usual are complaints.
+    platform at least three times as busy as usual at these hours (and SURGE_LEAST_EXTRA posts
+    beyond it), and under `surge_complaint_share` of the posts beyond its usual are complaints.
 
     A launch brings many times the usual posts; if the model misreads one of its wordings
     ("smashed it with the new app") as a complaint, that wording is a tight group, loud on
@@ -95,7 +102,7 @@ def _happy_surge(plat: dict[str, Any], usual: traffic.Usual, b: int, w: int, cfg
     buckets = usual.shape(b - w + 1, b, cfg) * w
     usual_total = usual.mean * buckets
     extra = total - usual_total
-    if extra < usual_total:
+    if extra < max(2 * usual_total, SURGE_LEAST_EXTRA):
         return False
     return neg - usual.neg_per_bucket * buckets < cfg.surge_complaint_share * extra
 

@@ -72,7 +72,8 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         total, neg = sums or traffic.window_sums(plat, b - w + 1, b)
         if neg < max(cfg.min_negative_share, usual.share * cfg.share_lift) * total:
             continue
-        if _happy_surge(plat, usual, b, w, cfg, (total, neg)) or _happy_surge(plat, usual, b, cfg.longest, cfg):
+        if _happy_surge(plat, usual, b, w, cfg, (total, neg)) or (
+                w < cfg.longest and _happy_surge(plat, usual, b, cfg.longest, cfg)):
             continue
         return Reading(gid, platform, b, w, n, expected, n / expected, tuple(group))
     return None

@@ -8,7 +8,10 @@ each unseen brand as busy as the suite brand in its place (they are named so tha
 the plans draw brands in agree), so a seed plans the same storms and decoys with the same
 numbers of posts in both, and a gap between the two sets of figures is what the detector owes
 to the suite's sentences.
-Do not tune on it: it stays a check only while nothing is chosen by looking at it.
+
+It was run once (BENCHMARKS, "Detection on words it was never tuned on") and has been looked
+at since (DEVELOPERS.md): tune on neither set of words, and for a fresh check of a change,
+write another vocabulary the same way and run it once.
 """
 from __future__ import annotations
 

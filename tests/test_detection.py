@@ -76,6 +76,16 @@ def test_a_launch_whose_one_wording_reads_as_complaints_is_not_an_incident():
     assert [e.status for e in events][:1] == ["opened"]
 
 
+def test_a_storm_on_a_platform_twice_as_busy_as_usual_is_no_happy_surge():
+    """Chatter can double a platform's posts for a few hours by chance; a storm's complaints
+    there are a minority of the extra posts, yet no launch: it still opens."""
+    chatter = burst("facebook", 32, 30, 4, "neutral", text="acme opening hours this weekend?", tag="c")
+    fb = burst("facebook", 33, 12, 2)
+    tw = burst("twitter", 35, 60, 3)
+    events, _ = run(by_time(background() + chatter + fb + tw))
+    assert [e.status for e in events][:1] == ["opened"] and events[0].path == ["facebook", "twitter"]
+
+
 def test_two_unrelated_grievances_each_on_one_platform_are_not_an_incident():
     billing = burst("facebook", 33, 30, 2)
     outage = burst("twitter", 33.5, 60, 3, text="acme network down since morning, no signal at all", tag="o")

@@ -62,7 +62,8 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         n = sum(c for k, c in recent if k > b - w)
         if n < least:
             continue
-        expected = max(rate * w * usual.shape(b - w + 1, b, cfg), MIN_EXPECTED)
+        shape = usual.shape(b - w + 1, b, cfg)
+        expected = max(rate * w * shape, MIN_EXPECTED)
         sums = None
         if learning:
             sums = traffic.window_sums(plat, b - w + 1, b)
@@ -72,8 +73,8 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
         total, neg = sums or traffic.window_sums(plat, b - w + 1, b)
         if neg < max(cfg.min_negative_share, usual.share * cfg.share_lift) * total:
             continue
-        if _happy_surge(plat, usual, b, w, cfg, (total, neg)) or (
-                w < cfg.longest and _happy_surge(plat, usual, b, cfg.longest, cfg)):
+        if cfg.surge_complaint_share and (_happy_surge(total, neg, shape * w, usual, cfg) or (
+                w < cfg.longest and _surge_around(plat, usual, b, cfg))):
             continue
         return Reading(gid, platform, b, w, n, expected, n / expected, tuple(group))
     return None
@@ -86,26 +87,28 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
 SURGE_LEAST_EXTRA = 20
 
 
-def _happy_surge(plat: dict[str, Any], usual: traffic.Usual, b: int, w: int, cfg: DetectorConfig,
-                 sums: tuple[int, int] | None = None) -> bool:
-    """Whether the w buckets up to b are a surge of posts that are mostly not complaints: the
-    platform at least three times as busy as usual at these hours (and SURGE_LEAST_EXTRA posts
-    beyond it), and under `surge_complaint_share` of the posts beyond its usual are complaints.
+def _happy_surge(total: int, neg: int, buckets: float, usual: traffic.Usual, cfg: DetectorConfig) -> bool:
+    """Whether a window's `total` posts, `neg` of them complaints, are a surge of posts that are
+    mostly not complaints: at least three times what `buckets` of usual traffic bring (its
+    length weighted by how busy its hours usually are) and SURGE_LEAST_EXTRA posts beyond it,
+    and under `surge_complaint_share` of the posts beyond the usual are complaints.
 
     A launch brings many times the usual posts; if the model misreads one of its wordings
     ("smashed it with the new app") as a complaint, that wording is a tight group, loud on
     every platform the launch reaches, and by chance its posts can bunch into a short window
-    where they look like a storm's. A storm's new posts are mostly its complaints. The caller
-    asks of the spike's window and of the longest, which sees the launch around the bunch."""
-    if not cfg.surge_complaint_share:
-        return False
-    total, neg = sums or traffic.window_sums(plat, b - w + 1, b)
-    buckets = usual.shape(b - w + 1, b, cfg) * w
+    where they look like a storm's. A storm's new posts are mostly its complaints."""
     usual_total = usual.mean * buckets
     extra = total - usual_total
     if extra < max(2 * usual_total, SURGE_LEAST_EXTRA):
         return False
     return neg - usual.neg_per_bucket * buckets < cfg.surge_complaint_share * extra
+
+
+def _surge_around(plat: dict[str, Any], usual: traffic.Usual, b: int, cfg: DetectorConfig) -> bool:
+    """_happy_surge over the longest window up to b: it sees the launch around a short bunch."""
+    first = b - cfg.longest + 1
+    total, neg = traffic.window_sums(plat, first, b)
+    return _happy_surge(total, neg, usual.shape(first, b, cfg) * cfg.longest, usual, cfg)
 
 
 def _learnt(state: dict[str, Any], usual: traffic.Usual, spreading: bool, b: int, cfg: DetectorConfig) -> float:

@@ -191,7 +191,7 @@ def _slug(brand: str) -> str:
 
 class Generator:
     def __init__(self, seed: int, start: str, days: float, plans: tuple[Plan, ...] = SAMPLE_PLANS,
-                 brands: tuple[str, ...] = tuple(SUITE.brands), traffic: float = 1.0, rise: str = "gradual",
+                 brands: tuple[str, ...] | None = None, traffic: float = 1.0, rise: str = "gradual",
                  words: Vocabulary = SUITE):
         self.rng = random.Random(seed)
         self.words = words
@@ -199,7 +199,7 @@ class Generator:
         self.t0 = to_epoch(start)
         self.days = days
         self.plans = plans
-        self.brands = brands
+        self.brands = tuple(words.brands) if brands is None else brands  # default: every brand of `words`
         self.traffic = traffic  # every brand this many times as busy as its volume says
         self.counter = 0
 

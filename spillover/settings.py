@@ -168,6 +168,12 @@ class DetectionSettings:
     # A grievance's spike on a platform stays on record this long, so a slow storm reaching
     # another platform a day later is still one incident.
     link_hours: float = 24.0
+    # When an incident opens, each platform it is not loud on is asked whether its grievances
+    # were loud there after all, from `link_hours` before its first onset on: a storm's first
+    # leg is often a few complaints hours before the rest, too few to spike as they came, and
+    # without it the path would begin at the second platform. Off: the path holds only the
+    # platforms where a spike was seen as it happened.
+    look_back: bool = True
     # An incident resolves after this long without a spike; a platform quiet this long before
     # a new burst gives the burst its own onset rather than the old spike's.
     quiet_hours: float = 6.0

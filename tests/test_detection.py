@@ -195,6 +195,25 @@ def test_a_first_leg_told_in_other_words_heads_the_path(blog_text, joins):
     assert len({e.incident_id for e in events}) == 1
 
 
+@pytest.mark.parametrize("hours_before, heads", [(8, True), (30, False)])
+def test_a_first_leg_too_weak_to_spike_as_it_came_heads_the_path(hours_before, heads):
+    # Two complaints on facebook in half an hour: a cold scan asks for three. Hours later the
+    # storm takes off on twitter and the blogs; once it is an incident, facebook is asked
+    # again, and its two complaints were the start. A day and more before, they are not.
+    start = 52
+    early = burst("facebook", start - hours_before, 2, 0.5, tag="early")
+    storm = burst("twitter", start, 40, 3) + burst("blog", start + 1, 8, 3, tag="bl")
+    events, _ = run(by_time(background() + early + storm))
+    opened = events[0]
+    assert opened.status == "opened", incident_statuses(events)
+    assert opened.path == (["facebook", "twitter", "blog"] if heads else ["twitter", "blog"])
+    if heads:
+        assert opened.platforms[0].first_seen == early[0].post.created_at
+        assert set(opened.evidence) >= {p.post.id for p in early}
+    unaided, _ = run(by_time(background() + early + storm), dataclasses.replace(SETTINGS, look_back=False))
+    assert unaided[0].path == ["twitter", "blog"]
+
+
 def test_a_storm_reaching_a_platform_with_less_than_a_day_of_history_still_opens():
     # The brand's facebook page only came into view at 17:00 on the first day.
     posts = [p for p in background() if p.post.platform != "facebook" or p.event_time >= T0 + 17 * HOUR]

@@ -43,6 +43,7 @@ class DetectorConfig:
     beside_similarity: float
     shared_platforms_similarity: float
     link: int                  # buckets within which a second platform joins the first
+    look_back: bool            # an opening incident asks its quiet platforms about the past
     quiet: int                 # buckets without a spike before an incident resolves
     lateness_s: float
     update_growth: float
@@ -102,6 +103,7 @@ class DetectorConfig:
             beside_similarity=s.beside_similarity,
             shared_platforms_similarity=s.shared_platforms_similarity,
             link=int(s.link_hours * per_hour),
+            look_back=s.look_back,
             quiet=max(1, int(s.quiet_hours * per_hour)),
             lateness_s=s.allowed_lateness_minutes * 60,
             update_growth=s.update_growth,

@@ -19,9 +19,11 @@ from ..records import IncidentEvent, PlatformActivity
 from ..timeutil import format_epoch
 from . import grievances
 from .config import DetectorConfig
+from .spikes import record as record_spike
+from .spikes import test as test_spike
 from .state import DELETED, REPLIES, TOTAL
 from .terms import merge_terms, top_terms
-from .traffic import bucket_of, rows
+from .traffic import bucket_of, rows, usual
 
 LEVELS = ("low", "medium", "high", "critical")
 # How much each ingredient (each 0-1) weighs in the severity score: the spread across
@@ -79,6 +81,33 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,
                                      "level_at_event": "", "follows": _recurrence_of(state, group, cfg)}
     _join(state, inc, group)
+    if cfg.look_back:
+        _look_back(state, inc, b, cfg)
+
+
+def _look_back(state: dict[str, Any], inc: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
+    """Find the legs of a just opened incident that were too weak to spike as they came.
+
+    A storm's first leg is often a few complaints hours before it takes off elsewhere: too few
+    for a cold scan, and then the path would begin at its second platform. Now that the
+    grievance is known to be spreading, each platform it is not loud on is asked the targeted
+    question a further platform is asked (`min_negative_spread`, `alpha_spread`, the
+    incident's grievances counted together), in windows ending at each bucket where they have
+    complaints there, from `link` before the incident's first onset on. The first window that
+    spikes gives the platform its spike and its onset, as if it had been seen at the time.
+    """
+    loud = _spikes(state, inc["members"])
+    # The test counts an incident's grievances together for a member loud somewhere.
+    lead = next(m for m in inc["members"] if state["grievances"][m]["spikes"])
+    since = min(s["onset_bucket"] for s in loud.values()) - cfg.link
+    for platform in sorted(set(state["platforms"]) - set(loud)):
+        heard = sorted({k for m in inc["members"] for k in state["grievances"][m]["plat"].get(platform, {})
+                        if since <= k <= b})
+        for k in heard:
+            reading = test_spike(state, lead, platform, k, cfg, usual(state["platforms"][platform], k, cfg))
+            if reading:
+                record_spike(state, reading, cfg)
+                break
 
 
 def _join_open(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> bool:

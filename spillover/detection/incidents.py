@@ -1,7 +1,8 @@
 """Incident lifecycle: one grievance, loud on a second platform after a first.
 
 Opened when spikes of the same grievance (one group of complaints, or groups whose centroids
-are at least `link_similarity` alike) stand on two platforms within `link` buckets; escalated
+are at least `link_similarity` alike) stand on two platforms within `link` buckets (its other
+platforms are then asked whether it had been loud there too, unseen: `_look_back`); escalated
 when it reaches another platform; updated when its complaints grow by `update_growth` or its
 severity rises; resolved after `quiet` buckets without a spike. One id throughout. Loud
 again after it was resolved, only where it had been, the grievance opens a new incident whose

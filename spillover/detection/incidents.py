@@ -24,7 +24,7 @@ from .spikes import record as record_spike
 from .spikes import test as test_spike
 from .state import DELETED, REPLIES, TOTAL
 from .terms import merge_terms, top_terms
-from .traffic import bucket_of, rows, usual
+from .traffic import bucket_of, rows
 
 LEVELS = ("low", "medium", "high", "critical")
 # How much each ingredient (each 0-1) weighs in the severity score: the spread across
@@ -105,7 +105,7 @@ def _look_back(state: dict[str, Any], inc: dict[str, Any], b: int, cfg: Detector
         heard = sorted({k for m in inc["members"] for k in state["grievances"][m]["plat"].get(platform, {})
                         if since <= k <= b})
         for k in heard:
-            reading = test_spike(state, lead, platform, k, cfg, usual(state["platforms"][platform], k, cfg))
+            reading = test_spike(state, lead, platform, k, cfg)
             if reading:
                 record_spike(state, reading, cfg)
                 break

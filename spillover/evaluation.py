@@ -51,6 +51,13 @@ class Score:
     planted_by: Counter = field(default_factory=Counter)
     found_by: Counter = field(default_factory=Counter)
     delays_by: list[tuple[str, float]] = field(default_factory=list)  # (kind, minutes) per found incident
+    paths_right_by: Counter = field(default_factory=Counter)
+    paths_right_by_first_posts_by: Counter = field(default_factory=Counter)
+    # Planted incidents whose first two platforms' first posts came in the order the legs
+    # started: on a fast storm told over a gentle ramp they often do not, and then no detector
+    # can see the planted order. This bounds path right, whatever the detector.
+    in_order: int = 0
+    in_order_by: Counter = field(default_factory=Counter)
     decoys_by: Counter = field(default_factory=Counter)
     raised_by: Counter = field(default_factory=Counter)
     # What went wrong, one dict per case (`spillover evaluate --details`): a planted incident
@@ -74,10 +81,11 @@ class Score:
             "path_right": ratio(self.paths_right, self.found),
             "path_right_at_open": ratio(self.paths_right_at_open, self.found),
             "path_right_by_first_posts": ratio(self.paths_right_by_first_posts, self.found),
+            "first_posts_in_order": ratio(self.in_order, self.planted),
             "median_onset_error_min": _median(self.onset_errors_min),
             "evidence_precision": ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
-            "recall_by_kind": _recall_by_kind(self.planted_by, self.found_by, self.delays_by),
+            "recall_by_kind": _recall_by_kind(self),
             "decoys_raised_by_kind": {kind: {"raised": self.raised_by[kind], "decoys": n}
                                       for kind, n in sorted(self.decoys_by.items())},
         }
@@ -93,20 +101,25 @@ def _trait_order(key: str) -> tuple:
     return TRAITS.index(trait), _RANK.get(value, 0), int(value) if value.isdigit() else 0, value
 
 
-def _recall_by_kind(planted_by: Counter, found_by: Counter,
-                    delays_by: list[tuple[str, float]]) -> dict[str, dict[str, dict[str, Any]]]:
-    """{"speed": {"fast": {"found", "planted", "recall", "median_delay_min"}, ...}, "strength": ...,
-    "platforms": {"2": ...}}. A median delay over all storms mixes strong ones with weak ones,
-    whose few posts come over hours: this tells how soon a strong storm is caught."""
+def _recall_by_kind(s: Score) -> dict[str, dict[str, dict[str, Any]]]:
+    """{"speed": {"fast": {"found", "planted", "recall", "median_delay_min", "path_right",
+    "path_right_by_first_posts", "first_posts_in_order"}, ...}, "strength": ..., "platforms":
+    {"2": ...}}. A median delay over all storms mixes strong ones with weak ones, whose few
+    posts come over hours: this tells how soon a strong storm is caught. Path right likewise:
+    two platforms minutes apart are a coin toss to tell apart, two hours apart are not."""
     delays: dict[str, list[float]] = defaultdict(list)
-    for key, minutes in delays_by:
+    for key, minutes in s.delays_by:
         delays[key].append(minutes)
+    share = lambda a, b: round(a / b, 3) if b else None
     out: dict[str, dict[str, dict[str, Any]]] = {trait: {} for trait in TRAITS}
-    for key in sorted(planted_by, key=_trait_order):
+    for key in sorted(s.planted_by, key=_trait_order):
         trait, value = key.split("=", 1)
-        n, found = planted_by[key], found_by[key]
+        n, found = s.planted_by[key], s.found_by[key]
         out[trait][value] = {"found": found, "planted": n, "recall": round(found / n, 3),
-                             "median_delay_min": _median(delays[key])}
+                             "median_delay_min": _median(delays[key]),
+                             "path_right": share(s.paths_right_by[key], found),
+                             "path_right_by_first_posts": share(s.paths_right_by_first_posts_by[key], found),
+                             "first_posts_in_order": share(s.in_order_by[key], n)}
     return out
 
 
@@ -140,6 +153,9 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         ids = set(p["post_ids"])
         s.planted_posts += len(ids)
         s.planted_by.update(_traits(p))
+        if _path_by_first_posts(p)[:2] == p["path"][:2]:
+            s.in_order += 1
+            s.in_order_by.update(_traits(p))
         mine = sorted((evs for iid, evs in incidents.items() if matches[iid] is p),
                       key=lambda evs: to_epoch(evs[0].detected_at))
         if not mine:
@@ -164,6 +180,8 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         s.paths_right += right
         s.paths_right_at_open += first[0].path[:2] == p["path"][:2]
         s.paths_right_by_first_posts += right_by_posts
+        s.paths_right_by.update(_traits(p) if right else [])
+        s.paths_right_by_first_posts_by.update(_traits(p) if right_by_posts else [])
         s.onset_errors_min += [abs(to_epoch(a.first_seen) - to_epoch(p["onsets"][a.platform])) / 60
                                for a in first[-1].platforms if a.platform in p["onsets"]]
         evidence = {e for evs in mine for ev in evs for e in ev.evidence}

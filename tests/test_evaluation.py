@@ -101,6 +101,26 @@ def test_the_path_is_also_judged_by_the_order_the_first_planted_posts_show():
     assert score([PLANTED], events).summary()["path_right_by_first_posts"] == 0.0
 
 
+def test_path_right_is_told_apart_by_kind_beside_how_often_the_first_posts_show_the_planted_order():
+    # Two fast storms whose twitter leg started second: one's first tweet came before its first
+    # facebook post, so no detector could see facebook first there. A slow storm beside them.
+    early_tweet = {"facebook": "2026-03-03T09:20:00Z", "twitter": "2026-03-03T09:10:00Z"}
+    reversed_ = dict(PLANTED, speed="fast", strength="weak", first_posts=early_tweet)
+    in_order = dict(PLANTED, id="p2", brand="Bolt", speed="fast", strength="weak")
+    slow = dict(PLANTED, id="p3", brand="Cove", speed="slow", strength="weak")
+    events = [event("i1", "opened", "2026-03-03T11:30:00Z", ["twitter", "facebook"],
+                    ["facebook:1", "facebook:2", "twitter:3"]),
+              event("i2", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                    ["facebook:1", "facebook:2", "twitter:3"], brand="Bolt"),
+              event("i3", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                    ["facebook:1", "facebook:2", "twitter:3"], brand="Cove")]
+    s = score([reversed_, in_order, slow], events).summary()
+    fast, slow_ = s["recall_by_kind"]["speed"]["fast"], s["recall_by_kind"]["speed"]["slow"]
+    assert (fast["path_right"], fast["path_right_by_first_posts"], fast["first_posts_in_order"]) == (0.5, 1.0, 0.5)
+    assert (slow_["path_right"], slow_["first_posts_in_order"]) == (1.0, 1.0)
+    assert s["first_posts_in_order"] == round(2 / 3, 3)
+
+
 def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
     from spillover.cli.evaluate_cmd import by_kind
 
@@ -113,17 +133,24 @@ def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
                    ["reddit:1", "reddit:2", "reddit:3"])]
     kinds = score([fast_weak, slow_weak, DECOY], found).summary()
     # Found 30 minutes after twitter's take-off: the delay is told under each of its kinds.
-    found_30, missed = {"median_delay_min": 30.0}, {"median_delay_min": None}
+    # Its path is right; the missed one has no path to judge. Both planted storms' first
+    # posts (none recorded: the nominal path) are in order.
+    found_30 = {"median_delay_min": 30.0, "path_right": 1.0, "path_right_by_first_posts": 1.0,
+                "first_posts_in_order": 1.0}
+    missed = {"median_delay_min": None, "path_right": None, "path_right_by_first_posts": None,
+              "first_posts_in_order": 1.0}
     assert kinds["recall_by_kind"] == {
         "speed": {"fast": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
                   "slow": {"found": 0, "planted": 1, "recall": 0.0, **missed}},
-        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5, **found_30}},
+        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5, **found_30, "first_posts_in_order": 1.0}},
         "platforms": {"2": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
                       "3": {"found": 0, "planted": 1, "recall": 0.0, **missed}}}
     assert kinds["decoys_raised_by_kind"] == {"decoy_two_grievances": {"raised": 1, "decoys": 1}}
     lines = by_kind({"spillover": kinds})
     assert lines[1].split() == ["speed", "fast", "slow"] and lines[2].split() == ["spillover", "1/1", "(30)", "0/1"]
     assert lines[-1].split() == ["spillover", "two", "grievances", "1/1"]
+    paths = lines.index(next(line for line in lines if line.startswith("path right")))
+    assert lines[paths + 2].split() == ["spillover", "1.00", "/", "1.00", "-"]
     # Over several incidents of a kind, the median of their delays.
     later = dict(PLANTED, id="p3", brand="Bolt", speed="fast", strength="strong")
     both = score([dict(fast_weak, strength="strong"), later],

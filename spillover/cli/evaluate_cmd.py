@@ -179,12 +179,39 @@ def by_kind(results: dict[str, dict]) -> list[str]:
         for name, row in results.items():
             cells = [row["recall_by_kind"][trait].get(v, {"found": 0, "planted": 0}) for v in values]
             lines.append(_row(name, [_found_cell(c) for c in cells], titles))
+    lines += _paths_by_kind(results)
     lines.append("decoys raised, of each kind:")
     for name, row in results.items():
         told = [f"{kind.removeprefix('decoy_').replace('_', ' ')} {d['raised']}/{d['decoys']}"
                 for kind, d in row["decoys_raised_by_kind"].items()]
         lines.append(f"{name:16}  " + ", ".join(told))
     return lines
+
+
+def _paths_by_kind(results: dict[str, dict]) -> list[str]:
+    """Path right of each kind (by the planted starts, then by the first posts), and how often
+    the first posts themselves came in the planted order: what any detector can see."""
+    lines = ["path right on the first two platforms, of those found (by the planted starts / by the first posts):"]
+    traits = next(iter(results.values()))["recall_by_kind"]
+    for trait, values in traits.items():
+        titles = [f"{v:>14}" for v in values]
+        lines.append(_row("  " + trait, titles, titles))
+        for name, row in results.items():
+            cells = [row["recall_by_kind"][trait].get(v, {}) for v in values]
+            lines.append(_row(name, [_path_cell(c) for c in cells], titles))
+        lines.append(_row("first posts", [_share(traits[trait][v].get("first_posts_in_order")) for v in values], titles))
+    lines.append("first posts: the share of planted storms whose first two platforms' first posts came in the "
+                 "order their legs started; in the others the posts themselves show the other order")
+    return lines
+
+
+def _path_cell(kind: dict) -> str:
+    right, by_posts = kind.get("path_right"), kind.get("path_right_by_first_posts")
+    return "-" if right is None else f"{_share(right)} / {_share(by_posts)}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 def _found_cell(kind: dict) -> str:

@@ -166,6 +166,22 @@ def test_a_platform_takes_off_with_its_burst_not_with_a_stray_complaint_hours_be
     assert "2026-03-03T09:00" <= seen["facebook"] <= "2026-03-03T09:05", seen
 
 
+def test_grumbles_before_a_storm_do_not_put_its_platform_first_when_their_wording_spikes_late():
+    charged = "acme charged me twice and support ignores me"
+    outage = "acme network down for the whole street, no signal anywhere"
+    storm = burst("facebook", 33, 30, 2, text=charged) + burst("twitter", 33.3, 40, 2, text=charged, tag="t")
+    # Two complaints in the storm's other wording on twitter half an hour before facebook took
+    # off; that wording is loud on twitter only later, and joins the incident there.
+    grumbles = burst("twitter", 32.6, 2, 0.5, text=outage, tag="g")
+    told_otherwise = burst("twitter", 33.4, 10, 2, text=outage, tag="o")
+    events, _ = run(by_time(background() + storm + grumbles + told_otherwise))
+    assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
+    assert set(events[-1].evidence) & {p.post.id for p in told_otherwise}  # it did join
+    for e in events:
+        seen = {p.platform: p.first_seen for p in e.platforms}
+        assert e.path == ["facebook", "twitter"] and seen["twitter"] >= "2026-03-03T09:18", (e.status, seen)
+
+
 def test_one_storm_told_two_ways_on_different_platforms_is_one_incident():
     charged = "acme charged me twice and support ignores me"
     other_words = "acme took two payments for one bill and nobody answers"

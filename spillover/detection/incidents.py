@@ -20,6 +20,8 @@ from ..records import IncidentEvent, PlatformActivity
 from ..timeutil import format_epoch
 from . import grievances
 from .config import DetectorConfig
+from .spikes import pooled_rows
+from .spikes import onset as onset_of
 from .spikes import record as record_spike
 from .spikes import test as test_spike
 from .state import DELETED, REPLIES, TOTAL
@@ -267,7 +269,8 @@ def _active(g: dict[str, Any], b: int, cfg: DetectorConfig) -> bool:
 
 
 def _spikes(state: dict[str, Any], gids: list[int]) -> dict[str, dict[str, Any]]:
-    """Per platform, the members' spikes combined: earliest onset, latest activity, highest peak."""
+    """Per platform, the members' spikes combined: earliest onset (with the bucket where that
+    spike was first seen), latest activity, highest peak."""
     out: dict[str, dict[str, Any]] = {}
     for gid in gids:
         for p, s in state["grievances"][gid]["spikes"].items():
@@ -277,6 +280,7 @@ def _spikes(state: dict[str, Any], gids: list[int]) -> dict[str, dict[str, Any]]
                 continue
             if s["onset"] < o["onset"]:
                 o["onset"], o["onset_bucket"], o["expected"] = s["onset"], s["onset_bucket"], s["expected"]
+                o["first_bucket"] = s["first_bucket"]
             o["last_bucket"] = max(o["last_bucket"], s["last_bucket"])
             o["peak_ratio"] = max(o["peak_ratio"], s["peak_ratio"])
     return out
@@ -287,7 +291,7 @@ def _progress(state: dict[str, Any], inc: dict[str, Any], b: int, spiked: list[i
     spikes = _spikes(state, inc["members"])
     joining = sorted((p for p in spikes if p not in inc["onsets"]), key=lambda p: (spikes[p]["onset"], p))
     for p in spikes:
-        inc["onsets"][p] = min(inc["onsets"].get(p, spikes[p]["onset"]), spikes[p]["onset"])
+        inc["onsets"][p] = _onset(state, inc, p, spikes[p], cfg)
     # The order the grievance reached the platforms: a late blog post or a fragment found to
     # belong can move a platform forward, and downstream must hear of it.
     path = sorted(inc["onsets"], key=lambda p: (inc["onsets"][p], p))
@@ -303,6 +307,25 @@ def _progress(state: dict[str, Any], inc: dict[str, Any], b: int, spiked: list[i
     louder = complaints >= (1 + cfg.update_growth) * max(1, inc["complaints_at_event"])
     level = _severity(state, inc, spikes, b, cfg)[0]
     return "updated" if louder or LEVELS.index(level) > LEVELS.index(inc["level_at_event"]) else None
+
+
+def _onset(state: dict[str, Any], inc: dict[str, Any], p: str, spike: dict[str, Any], cfg: DetectorConfig) -> float:
+    """When the incident took off on platform p: the earliest onset of its members' spikes there.
+
+    A member whose spike would move an onset already known earlier moves it only as far as the
+    members' complaints there, counted together, show the rise began. A member's onset is where
+    its own complaints rose, and a wording that spikes late in a storm can carry the background
+    grumbles of its topic from before: two complaints about the signal forty minutes before an
+    outage would put the outage on twitter first. Among the storm's other wordings they are what
+    came before the rise. Complaints that reach us late still move the onset forward: they are
+    counted together too.
+    """
+    known = inc["onsets"].get(p)
+    if known is None or spike["onset"] >= known:
+        return spike["onset"] if known is None else known
+    # As things stood when that spike was first seen: a later burst must not hide an earlier one.
+    together, _ = onset_of(pooled_rows(state, inc["members"], p), spike["first_bucket"], spike["expected"], cfg)
+    return max(spike["onset"], min(together, known))
 
 
 def _close(state: dict[str, Any], iid: str, b: int) -> None:

@@ -197,11 +197,11 @@ def _told_on(g: dict[str, Any], b: int, cfg: DetectorConfig) -> set[str]:
 
 def _reading_onset(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> tuple[float, int]:
     group = [m for m in reading.group if m in state["grievances"]] or [reading.gid]
-    rows = _pooled_rows(state, group, reading.platform)
+    rows = pooled_rows(state, group, reading.platform)
     return onset(rows, reading.bucket, reading.expected / reading.window, cfg)
 
 
-def _pooled_rows(state: dict[str, Any], group: list[int], platform: str) -> dict[int, list]:
+def pooled_rows(state: dict[str, Any], group: list[int], platform: str) -> dict[int, list]:
     """The group's complaints on the platform, bucket by bucket."""
     if len(group) == 1:
         return state["grievances"][group[0]]["plat"].get(platform, {})

@@ -20,8 +20,8 @@ from ..records import IncidentEvent, PlatformActivity
 from ..timeutil import format_epoch
 from . import grievances
 from .config import DetectorConfig
-from .spikes import pooled_rows
 from .spikes import onset as onset_of
+from .spikes import pooled_rows
 from .spikes import record as record_spike
 from .spikes import test as test_spike
 from .state import DELETED, REPLIES, TOTAL

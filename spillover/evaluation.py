@@ -54,8 +54,8 @@ class Score:
     paths_right_by: Counter = field(default_factory=Counter)
     paths_right_by_first_posts_by: Counter = field(default_factory=Counter)
     # Planted incidents whose first two platforms' first posts came in the order the legs
-    # started: on a fast storm told over a gentle ramp they often do not, and then no detector
-    # can see the planted order. This bounds path right, whatever the detector.
+    # started: on a fast storm told over a gentle ramp they often do not, and then the posts
+    # themselves show the other order. What path right can be expected, whatever the detector.
     in_order: int = 0
     in_order_by: Counter = field(default_factory=Counter)
     decoys_by: Counter = field(default_factory=Counter)

@@ -103,7 +103,7 @@ def test_the_path_is_also_judged_by_the_order_the_first_planted_posts_show():
 
 def test_path_right_is_told_apart_by_kind_beside_how_often_the_first_posts_show_the_planted_order():
     # Two fast storms whose twitter leg started second: one's first tweet came before its first
-    # facebook post, so no detector could see facebook first there. A slow storm beside them.
+    # facebook post, so its posts show twitter first. A slow storm beside them.
     early_tweet = {"facebook": "2026-03-03T09:20:00Z", "twitter": "2026-03-03T09:10:00Z"}
     reversed_ = dict(PLANTED, speed="fast", strength="weak", first_posts=early_tweet)
     in_order = dict(PLANTED, id="p2", brand="Bolt", speed="fast", strength="weak")

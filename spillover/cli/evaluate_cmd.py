@@ -201,8 +201,8 @@ def _paths_by_kind(results: dict[str, dict]) -> list[str]:
             lines.append(_row(name, [_path_cell(c) for c in cells], titles))
         in_order = [_share(traits[trait][v].get("first_posts_in_order")) for v in values]
         lines.append(_row("first posts", in_order, titles))
-    lines.append("first posts: the share of planted storms whose first two platforms' first posts came in the "
-                 "order their legs started; in the others the posts themselves show the other order")
+    lines += ["first posts: the share of planted storms whose first two platforms' first posts came in the",
+              "order their legs started; in the others the posts themselves show the other order"]
     return lines
 
 

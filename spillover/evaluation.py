@@ -70,21 +70,20 @@ class Score:
 
     def summary(self) -> dict[str, Any]:
         """The figures (the cases are not figures: see `cases`)."""
-        ratio = lambda a, b: round(a / b, 3) if b else None
         return {
-            "recall": ratio(self.found, self.planted), "precision": ratio(self.true_reported, self.reported),
+            "recall": _ratio(self.found, self.planted), "precision": _ratio(self.true_reported, self.reported),
             "planted": self.planted, "found": self.found, "reported": self.reported,
             "decoys_raised": self.decoys_raised, "decoys": self.decoys, "duplicates": self.duplicates,
             "median_delay_min": _median(self.delays_min),
             "worst_delay_min": round(max(self.delays_min), 1) if self.delays_min else None,
             "median_reaction_min": _median(self.reactions_min),
-            "path_right": ratio(self.paths_right, self.found),
-            "path_right_at_open": ratio(self.paths_right_at_open, self.found),
-            "path_right_by_first_posts": ratio(self.paths_right_by_first_posts, self.found),
-            "first_posts_in_order": ratio(self.in_order, self.planted),
+            "path_right": _ratio(self.paths_right, self.found),
+            "path_right_at_open": _ratio(self.paths_right_at_open, self.found),
+            "path_right_by_first_posts": _ratio(self.paths_right_by_first_posts, self.found),
+            "first_posts_in_order": _ratio(self.in_order, self.planted),
             "median_onset_error_min": _median(self.onset_errors_min),
-            "evidence_precision": ratio(self.evidence_planted, self.evidence),
-            "planted_posts_in_evidence": ratio(self.planted_in_evidence, self.planted_posts),
+            "evidence_precision": _ratio(self.evidence_planted, self.evidence),
+            "planted_posts_in_evidence": _ratio(self.planted_in_evidence, self.planted_posts),
             "recall_by_kind": _recall_by_kind(self),
             "decoys_raised_by_kind": {kind: {"raised": self.raised_by[kind], "decoys": n}
                                       for kind, n in sorted(self.decoys_by.items())},
@@ -110,16 +109,15 @@ def _recall_by_kind(s: Score) -> dict[str, dict[str, dict[str, Any]]]:
     delays: dict[str, list[float]] = defaultdict(list)
     for key, minutes in s.delays_by:
         delays[key].append(minutes)
-    share = lambda a, b: round(a / b, 3) if b else None
     out: dict[str, dict[str, dict[str, Any]]] = {trait: {} for trait in TRAITS}
     for key in sorted(s.planted_by, key=_trait_order):
         trait, value = key.split("=", 1)
         n, found = s.planted_by[key], s.found_by[key]
         out[trait][value] = {"found": found, "planted": n, "recall": round(found / n, 3),
                              "median_delay_min": _median(delays[key]),
-                             "path_right": share(s.paths_right_by[key], found),
-                             "path_right_by_first_posts": share(s.paths_right_by_first_posts_by[key], found),
-                             "first_posts_in_order": share(s.in_order_by[key], n)}
+                             "path_right": _ratio(s.paths_right_by[key], found),
+                             "path_right_by_first_posts": _ratio(s.paths_right_by_first_posts_by[key], found),
+                             "first_posts_in_order": _ratio(s.in_order_by[key], n)}
     return out
 
 
@@ -128,6 +126,10 @@ def _traits(planted: dict[str, Any]) -> list[str]:
     were recorded: its number of platforms only)."""
     told = [f"{t}={planted[t]}" for t in ("speed", "strength") if planted.get(t)]
     return told + [f"platforms={len(planted['path'])}"]
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b else None
 
 
 def _median(values: list[float]) -> float | None:
@@ -152,36 +154,37 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
     for p in planted:
         ids = set(p["post_ids"])
         s.planted_posts += len(ids)
-        s.planted_by.update(_traits(p))
-        if _path_by_first_posts(p)[:2] == p["path"][:2]:
+        kinds, shown = _traits(p), _path_by_first_posts(p)[:2]
+        s.planted_by.update(kinds)
+        if shown == p["path"][:2]:
             s.in_order += 1
-            s.in_order_by.update(_traits(p))
+            s.in_order_by.update(kinds)
         mine = sorted((evs for iid, evs in incidents.items() if matches[iid] is p),
                       key=lambda evs: to_epoch(evs[0].detected_at))
         if not mine:
             s.cases.append(_case("missed", p))
             continue
         s.found += 1
-        s.found_by.update(_traits(p))
+        s.found_by.update(kinds)
         s.duplicates += len(mine) - 1
         s.cases += [_case("duplicate", p, evs) for evs in mine[1:]]
         first = mine[0]
         # The path as last reported: blog posts found hours late can still move a platform forward.
         reported = first[-1].path[:2]
-        right, right_by_posts = reported == p["path"][:2], reported == _path_by_first_posts(p)[:2]
+        right, right_by_posts = reported == p["path"][:2], reported == shown
         if not right:
             s.cases.append(dict(_case("path_wrong", p, first), right_by_first_posts=right_by_posts))
         detected = to_epoch(first[0].detected_at)
         second = p["path"][1]
         s.delays_min.append((detected - to_epoch(p["onsets"][second])) / 60)
-        s.delays_by += [(kind, s.delays_min[-1]) for kind in _traits(p)]
+        s.delays_by += [(kind, s.delays_min[-1]) for kind in kinds]
         if second in p.get("evident", {}):  # truth files written before it lack it
             s.reactions_min.append((detected - to_epoch(p["evident"][second])) / 60)
         s.paths_right += right
         s.paths_right_at_open += first[0].path[:2] == p["path"][:2]
         s.paths_right_by_first_posts += right_by_posts
-        s.paths_right_by.update(_traits(p) if right else [])
-        s.paths_right_by_first_posts_by.update(_traits(p) if right_by_posts else [])
+        s.paths_right_by.update(kinds if right else [])
+        s.paths_right_by_first_posts_by.update(kinds if right_by_posts else [])
         s.onset_errors_min += [abs(to_epoch(a.first_seen) - to_epoch(p["onsets"][a.platform])) / 60
                                for a in first[-1].platforms if a.platform in p["onsets"]]
         evidence = {e for evs in mine for ev in evs for e in ev.evidence}

@@ -142,7 +142,7 @@ def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
     assert kinds["recall_by_kind"] == {
         "speed": {"fast": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
                   "slow": {"found": 0, "planted": 1, "recall": 0.0, **missed}},
-        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5, **found_30, "first_posts_in_order": 1.0}},
+        "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5, **found_30}},
         "platforms": {"2": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
                       "3": {"found": 0, "planted": 1, "recall": 0.0, **missed}}}
     assert kinds["decoys_raised_by_kind"] == {"decoy_two_grievances": {"raised": 1, "decoys": 1}}

@@ -321,8 +321,10 @@ def _onset(state: dict[str, Any], inc: dict[str, Any], p: str, spike: dict[str, 
     counted together too.
     """
     known = inc["onsets"].get(p)
-    if known is None or spike["onset"] >= known:
-        return spike["onset"] if known is None else known
+    if known is None:
+        return spike["onset"]
+    if spike["onset"] >= known:
+        return known
     # As things stood when that spike was first seen: a later burst must not hide an earlier one.
     together, _ = onset_of(pooled_rows(state, inc["members"], p), spike["first_bucket"], spike["expected"], cfg)
     return max(spike["onset"], min(together, known))

@@ -308,6 +308,9 @@ class PlatformActivity:
     peak_ratio: float = 0.0
     brand_replies: int = 0
     deleted_posts: int = 0
+    # What people write about there, most said first: the team answering on this platform
+    # reads these, and words that differ from one platform to the next are worth a look.
+    terms: list[str] = field(default_factory=list)
 
 
 @dataclass

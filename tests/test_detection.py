@@ -116,6 +116,31 @@ def test_grievance_spreading_facebook_twitter_blog_opens_escalates_and_resolves(
     assert "charged" in opened.summary and opened.severity in ("low", "medium", "high", "critical")
 
 
+def test_each_platform_of_an_incident_shows_what_people_write_there():
+    """The team answering on each platform reads what is said there: a double charge told with
+    ignored support on facebook and a refused refund on twitter gives each platform its own
+    words beside the ones they share."""
+    fb = burst("facebook", 33, 30, 2, text="acme charged me twice for my phone bill, support ignores me")
+    tw = burst("twitter", 35, 60, 3, text="acme charged me twice for my phone bill, refund refused", tag="t")
+    events, _ = run(by_time(background() + fb + tw))
+    assert events[0].status == "opened"
+    words = {p.platform: set(p.terms) for p in events[0].platforms}
+    assert {"support", "ignores"} <= words["facebook"] and not {"refund", "refused"} & words["facebook"]
+    assert {"refund", "refused"} <= words["twitter"] and not {"support", "ignores"} & words["twitter"]
+    assert {"charged", "twice"} <= words["facebook"] & words["twitter"]
+
+
+def test_a_state_stored_before_words_were_kept_per_platform_goes_on_deciding():
+    posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
+    detector, states, events = Detector(SETTINGS), {}, []
+    for i, p in enumerate(posts):
+        if i == len(posts) // 2:  # as a worker restores a state an older version saved
+            for g in states["Acme"]["grievances"].values():
+                del g["pterms"]
+        events.extend(detector.observe(states, p))
+    assert [e.status for e in events][:1] == ["opened"] and events[0].platforms[0].terms
+
+
 def test_arrival_order_within_the_allowed_lateness_does_not_change_anything():
     posts = by_time(background() + burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3))
     rng = random.Random(3)

@@ -143,10 +143,16 @@ def test_incidents_tail_prints_an_event_for_people_and_names_the_incident_it_fol
     from spillover.cli.format import human
     event = IncidentEvent.from_dict({
         "incident_id": "acme-2", "brand": "Acme", "status": "opened", "path": ["facebook", "twitter"],
-        "platforms": [{"platform": "facebook", "first_seen": "2026-03-02T10:00:00Z", "posts": 9, "negative_posts": 7}],
+        "platforms": [{"platform": "facebook", "first_seen": "2026-03-02T10:00:00Z", "posts": 9, "negative_posts": 7,
+                       "terms": ["charged", "twice"]},
+                      {"platform": "twitter", "first_seen": "2026-03-02T10:30:00Z", "posts": 5, "negative_posts": 4,
+                       "terms": ["refund", "refused"]}],
         "detected_at": "2026-03-02T11:00:00Z", "evidence": ["facebook:1"], "follows": "acme-1"})
     text = human(event)
-    assert "OPENED" in text and "Acme: facebook -> twitter" in text and "facebook 7/9 neg" in text
+    assert "OPENED" in text and "Acme: facebook -> twitter" in text
+    # Each platform on a line of its own, with what is said there.
+    assert "facebook 7/9 neg since 2026-03-02T10:00:00Z: charged, twice\n" in text
+    assert "twitter 4/5 neg since 2026-03-02T10:30:00Z: refund, refused\n" in text
     assert "takes up again: acme-1" in text
     assert "takes up again" not in human(IncidentEvent.from_dict({**event.to_dict(), "follows": ""}))
 

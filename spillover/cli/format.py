@@ -5,12 +5,12 @@ from ..records import IncidentEvent
 
 
 def human(event: IncidentEvent) -> str:
-    counts = ", ".join(f"{p.platform} {p.negative_posts}/{p.posts} neg since {p.first_seen}" for p in event.platforms)
     lines = [
         f"[{event.detected_at}] {event.status.upper():9} {event.brand}: {' -> '.join(event.path)}"
         f"  severity={event.severity} ({event.severity_score})  id={event.incident_id}",
         f"    {event.summary}",
-        f"    {counts}",
+        *(f"    {p.platform} {p.negative_posts}/{p.posts} neg since {p.first_seen}"
+          + (f": {', '.join(p.terms)}" if p.terms else "") for p in event.platforms),
         f"    evidence: {', '.join(event.evidence[:6])}{' ...' if len(event.evidence) > 6 else ''}",
     ]
     if event.follows:

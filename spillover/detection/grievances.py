@@ -34,6 +34,8 @@ IDS_PER_BUCKET = 40
 # would let two chance neighbours of a few complaints each pass for one grievance.
 LEAST_EXPECTED = 0.5
 TERMS_PER_GRIEVANCE = 60
+# Words kept per platform too: what people say on each is what the team answering there reads.
+TERMS_PER_PLATFORM = 24
 
 
 def certainty(n, likeness: float):
@@ -73,7 +75,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig, 
     gid = state["next_gid"]
     state["next_gid"] += 1
     g = state["grievances"][gid] = {"v": vec.copy(), "n": 1, "last": b, "plat": {}, "ids": {}, "terms": {},
-                                    "spikes": {}, "incident": None}
+                                    "pterms": {}, "spikes": {}, "incident": None}
     c.added(gid, g, cfg)
     return gid
 
@@ -148,6 +150,8 @@ def record(g: dict[str, Any], platform: str, b: int, ts: float, post_id: str, re
         ids.sort()
         del ids[IDS_PER_BUCKET:]
     merge_terms(g["terms"], terms, TERMS_PER_GRIEVANCE)
+    # setdefault: states stored before the words per platform were kept have none.
+    merge_terms(g.setdefault("pterms", {}).setdefault(platform, {}), terms, TERMS_PER_PLATFORM)
 
 
 def complaints_in(rows: dict[int, list], first: int, last: int) -> tuple[int, int]:
@@ -211,6 +215,8 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
         merged = sorted(keep["ids"].get(b, []) + ids)
         keep["ids"][b] = merged[:IDS_PER_BUCKET]
     merge_terms(keep["terms"], gone["terms"], TERMS_PER_GRIEVANCE)
+    for platform, terms in gone.get("pterms", {}).items():
+        merge_terms(keep.setdefault("pterms", {}).setdefault(platform, {}), terms, TERMS_PER_PLATFORM)
     for platform, spike in gone["spikes"].items():
         have = keep["spikes"].get(platform)
         if have is None or spike["onset"] < have["onset"]:

@@ -399,7 +399,16 @@ def _activity(state: dict[str, Any], inc: dict[str, Any], p: str, spike: dict | 
         negative_posts=counts[1],
         baseline_per_hour=round(spike["expected"] * cfg.per_hour, 3) if spike else 0.0,
         peak_ratio=spike["peak_ratio"] if spike else 0.0, brand_replies=counts[3], deleted_posts=counts[4],
+        terms=_platform_terms(state, inc, p),
     )
+
+
+def _platform_terms(state: dict[str, Any], inc: dict[str, Any], p: str) -> list[str]:
+    """The words the incident's grievances are told in on platform p."""
+    terms: dict[str, int] = {}
+    for gid in inc["members"]:
+        merge_terms(terms, state["grievances"][gid].get("pterms", {}).get(p, {}), 10_000)
+    return top_terms(terms)
 
 
 def _evidence(state: dict[str, Any], inc: dict[str, Any], p: str, start: int, b: int,

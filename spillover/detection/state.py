@@ -27,6 +27,7 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
          "n": int, "last": int,
          "plat": {platform: {bucket: [complaints, first_ts, flagged, reach]}},
          "ids": {bucket: [[ts, post_id, platform], ...]}, "terms": {term: n},
+         "pterms": {platform: {term: n}},            # the words said on each platform
          "spikes": {platform: {"onset", "first_bucket", "last_bucket", "peak_ratio", "expected"}},
          "incident": id | None}},
      "next_gid": int,

@@ -366,10 +366,7 @@ def _event(state: dict[str, Any], inc: dict[str, Any], brand: str, status: str, 
     level, score, factors, velocity = _severity(state, inc, spikes, b, cfg)
     inc["complaints_at_event"] = sum(p.negative_posts for p in platforms)
     inc["level_at_event"] = level
-    terms: dict[str, int] = {}
-    for gid in inc["members"]:
-        merge_terms(terms, state["grievances"][gid]["terms"], 10_000)
-    words = top_terms(terms)
+    words = _words(state, inc)
     return IncidentEvent(
         incident_id=inc["id"], brand=brand, status=status, path=list(inc["path"]), platforms=platforms,
         detected_at=format_epoch((b + 1) * cfg.bucket_s),
@@ -399,15 +396,16 @@ def _activity(state: dict[str, Any], inc: dict[str, Any], p: str, spike: dict | 
         negative_posts=counts[1],
         baseline_per_hour=round(spike["expected"] * cfg.per_hour, 3) if spike else 0.0,
         peak_ratio=spike["peak_ratio"] if spike else 0.0, brand_replies=counts[3], deleted_posts=counts[4],
-        terms=_platform_terms(state, inc, p),
+        terms=_words(state, inc, p),
     )
 
 
-def _platform_terms(state: dict[str, Any], inc: dict[str, Any], p: str) -> list[str]:
-    """The words the incident's grievances are told in on platform p."""
+def _words(state: dict[str, Any], inc: dict[str, Any], platform: str | None = None) -> list[str]:
+    """The words the incident's grievances are told in: everywhere, or on one platform."""
     terms: dict[str, int] = {}
     for gid in inc["members"]:
-        merge_terms(terms, state["grievances"][gid].get("pterms", {}).get(p, {}), 10_000)
+        g = state["grievances"][gid]
+        merge_terms(terms, g["terms"] if platform is None else g.get("pterms", {}).get(platform, {}), 10_000)
     return top_terms(terms)
 
 

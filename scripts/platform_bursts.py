@@ -1,0 +1,169 @@
+"""A lead, not a detector: platform bursts linked by what they say, beside the shipped detector.
+
+    .venv/bin/python scripts/platform_bursts.py [--seeds 1-20] [--start TIME] [--wordings unseen] [--tau 0.6]
+
+The shipped detector groups complaints by their words first, and a storm told in many wordings
+can fall apart into groups too small to be loud anywhere. This prototype has no groups: per
+brand and platform it counts posts and complaints (a negative score of 0.15 or more) in
+5-minute buckets of event time, with the complaints' embeddings centred on the brand's usual
+complaint as the detector centres them. A platform bursts when a window of 60, 120 or 240
+minutes holds at least MIN_COMPLAINTS complaints, at least LIFT times and with a Poisson tail
+under ALPHA (spread over the windows) against what the window's other posts imply at the
+platform's share of complaints over its last three days (its other posts, not all of them: a
+storm's own posts would raise the exposure). A burst's centroid sums its complaints from its
+first window on. Two platforms' bursts that began within a day open an incident when their
+centroids are at least --tau alike (cosine); its evidence is their complaints. No daily or
+weekly rhythm, no lifecycle beyond one incident per brand a day, state kept without bound:
+enough to measure what the route would add, nothing to run in production.
+
+Prints, for the scenarios of `spillover evaluate` with the same seeds, the shipped detector
+alone, the prototype alone and the union of their reports: the figures behind BENCHMARKS.md's
+"A second route, measured with a prototype".
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from spillover.cli.evaluate_cmd import parse_seeds  # noqa: E402
+from spillover.detection import Detector  # noqa: E402
+from spillover.detection.significance import poisson_sf  # noqa: E402
+from spillover.detection.vectors import centred, post_vector, unit  # noqa: E402
+from spillover.evaluation import evaluate  # noqa: E402
+from spillover.models.pipeline import SentimentModel  # noqa: E402
+from spillover.records import EnrichedPost, IncidentEvent, PlatformActivity  # noqa: E402
+from spillover.scenarios.generator import SUITE_START, WORDINGS, suite_scenario, watchlist_yaml  # noqa: E402
+from spillover.settings import load_settings  # noqa: E402
+from spillover.timeutil import format_epoch  # noqa: E402
+from spillover.watchlist import Watchlist  # noqa: E402
+
+BUCKET_S = 300
+WINDOWS = (12, 24, 48)          # buckets: 60, 120 and 240 minutes
+HISTORY = 72 * 12               # buckets of history a platform's usual share comes from
+WARMUP = 24 * 12                # buckets of the brand's history before anything can burst
+LINK = 24 * 12                  # two platforms' bursts link within a day
+QUIET = 6 * 12                  # a burst that has not passed for six hours is over
+ALPHA = 1e-4 / len(WINDOWS)
+LIFT = 2.0
+MIN_COMPLAINTS = 6
+COMPLAINT_SCORE = 0.15
+USUAL_COMPLAINTS = 500
+
+
+class PlatformBursts:
+    """The prototype, with the Detector's `observe` interface so `evaluate` runs it alike."""
+
+    def __init__(self, tau: float):
+        self.tau = tau
+
+    def observe(self, states: dict[str, Any], post: EnrichedPost) -> list[IncidentEvent]:
+        st = states.setdefault(post.brand, {"plat": {}, "usual": {}, "evaluated": None, "bursts": {},
+                                            "open": None, "first": None})
+        b = int(post.event_time // BUCKET_S)
+        st["first"] = b if st["first"] is None else st["first"]
+        row = st["plat"].setdefault(post.post.platform, {}).setdefault(b, [0, 0, None, []])
+        row[0] += 1
+        if (post.sentiment.scores.get("negative", 0.0) >= COMPLAINT_SCORE and not post.post.is_brand_reply
+                and not post.post.deleted):
+            vec = centred(st["usual"], post_vector(post.embedding, post.post.text, post.brand), USUAL_COMPLAINTS)
+            row[1] += 1
+            row[2] = vec.copy() if row[2] is None else row[2] + vec
+            row[3].append((post.event_time, post.post.id))
+        if st["evaluated"] is None:
+            st["evaluated"] = b - 1
+        events = []
+        for k in range(st["evaluated"] + 1, b - 1):  # a bucket of lateness, as the detector allows
+            events += self._close(st, post.brand, k)
+            st["evaluated"] = k
+        return events
+
+    def _close(self, st: dict[str, Any], brand: str, k: int) -> list[IncidentEvent]:
+        if k - st["first"] < WARMUP:
+            return []
+        for platform, buckets in st["plat"].items():
+            window = _bursting(buckets, k)
+            burst = st["bursts"].get(platform)
+            if window:
+                if burst is None or k - burst["last"] > QUIET:
+                    burst = st["bursts"][platform] = {"start": k - window + 1}
+                burst["last"] = k
+                rows = [buckets[x] for x in range(burst["start"], k + 1) if x in buckets and buckets[x][1]]
+                burst["v"] = sum(r[2] for r in rows)
+                burst["ids"] = sorted(i for r in rows for i in r[3])
+            for old in [x for x in buckets if x < k - HISTORY]:
+                del buckets[old]
+        st["bursts"] = {p: s for p, s in st["bursts"].items() if k - s["last"] <= LINK}
+        return self._link(st, brand, k)
+
+    def _link(self, st: dict[str, Any], brand: str, k: int) -> list[IncidentEvent]:
+        if st["open"] is not None and k - st["open"] < LINK:
+            return []
+        loud = sorted((p, s) for p, s in st["bursts"].items() if len(s.get("ids", ())) >= MIN_COMPLAINTS)
+        for i, (p, a) in enumerate(loud):
+            for q, c in loud[i + 1:]:
+                if abs(a["start"] - c["start"]) <= LINK and float(unit(a["v"]).dot(unit(c["v"]))) >= self.tau:
+                    st["open"] = k
+                    return [_event(brand, {p: a, q: c}, k)]
+        return []
+
+
+def _bursting(buckets: dict[int, list], k: int) -> int | None:
+    """The shortest window ending at bucket k in which the platform's complaints burst, or None."""
+    history = [buckets[x] for x in buckets if k - HISTORY <= x < k - WINDOWS[-1]]
+    posts, complaints = sum(r[0] for r in history), sum(r[1] for r in history)
+    share = (complaints + 1) / (posts + 10)
+    for window in WINDOWS:
+        rows = [buckets[x] for x in range(k - window + 1, k + 1) if x in buckets]
+        total, n = sum(r[0] for r in rows), sum(r[1] for r in rows)
+        expected = max((total - n) * share / (1 - share), 0.05)
+        if n >= MIN_COMPLAINTS and n >= LIFT * expected and poisson_sf(n, expected) < ALPHA:
+            return window
+    return None
+
+
+def _event(brand: str, bursts: dict[str, dict], k: int) -> IncidentEvent:
+    path = sorted(bursts, key=lambda p: bursts[p]["ids"][0][0])
+    return IncidentEvent(
+        incident_id=f"bursts-{brand}-{k}", brand=brand, status="opened", path=path,
+        platforms=[PlatformActivity(p, format_epoch(bursts[p]["ids"][0][0]), 0, len(bursts[p]["ids"])) for p in path],
+        detected_at=format_epoch((k + 1) * BUCKET_S), evidence=[i for p in path for _, i in bursts[p]["ids"]])
+
+
+class Both:
+    """The shipped detector and the prototype side by side: the union of their reports."""
+
+    def __init__(self, shipped: Detector, tau: float):
+        self.shipped, self.bursts, self.states = shipped, PlatformBursts(tau), ({}, {})
+
+    def observe(self, states: dict[str, Any], post: EnrichedPost) -> list[IncidentEvent]:
+        return self.shipped.observe(self.states[0], post) + self.bursts.observe(self.states[1], post)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--seeds", default="1-20")
+    p.add_argument("--start", default=SUITE_START)
+    p.add_argument("--wordings", default="suite", choices=sorted(WORDINGS))
+    p.add_argument("--tau", type=float, default=0.6, help="how alike two platforms' bursts must be (cosine)")
+    args = p.parse_args()
+    settings = load_settings({})
+    watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
+    detectors = {"shipped detector": lambda: Detector(settings.detection, watchlist.playbooks, {}),
+                 "platform bursts": lambda: PlatformBursts(args.tau),
+                 "both (union)": lambda: Both(Detector(settings.detection, watchlist.playbooks, {}), args.tau)}
+    scenarios = (suite_scenario(seed, 4.0, args.start, 1.0, 0.0, "gradual", args.wordings)
+                 for seed in parse_seeds(args.seeds))
+    scores = evaluate(scenarios, SentimentModel.load(settings.model), detectors, watchlist)
+    for name, score in scores.items():
+        r = score.summary()
+        print(f"{name:17} found {r['found']} of {r['planted']}, decoys raised {r['decoys_raised']} of "
+              f"{r['decoys']}, precision {r['precision']}, median delay {r['median_delay_min']} min")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,7 @@
 """A lead, not a detector: platform bursts linked by what they say, beside the shipped detector.
 
-    .venv/bin/python scripts/platform_bursts.py [--seeds 1-20] [--start TIME] [--wordings unseen] [--tau 0.6]
+    .venv/bin/python scripts/platform_bursts.py [--seeds 1-20] [--start TIME] [--wordings unseen] [--rise sharp]
+                                                [--tau 0.6]
 
 The shipped detector groups complaints by their words first, and a storm told in many wordings
 can fall apart into groups too small to be loud anywhere. This prototype has no groups: per
@@ -36,7 +37,7 @@ from spillover.detection.vectors import centred, post_vector, unit  # noqa: E402
 from spillover.evaluation import evaluate  # noqa: E402
 from spillover.models.pipeline import SentimentModel  # noqa: E402
 from spillover.records import EnrichedPost, IncidentEvent, PlatformActivity  # noqa: E402
-from spillover.scenarios.generator import SUITE_START, WORDINGS, suite_scenario, watchlist_yaml  # noqa: E402
+from spillover.scenarios.generator import RISE, SUITE_START, WORDINGS, suite_scenario, watchlist_yaml  # noqa: E402
 from spillover.settings import load_settings  # noqa: E402
 from spillover.timeutil import format_epoch  # noqa: E402
 from spillover.watchlist import Watchlist  # noqa: E402
@@ -148,6 +149,7 @@ def main() -> int:
     p.add_argument("--seeds", default="1-20")
     p.add_argument("--start", default=SUITE_START)
     p.add_argument("--wordings", default="suite", choices=sorted(WORDINGS))
+    p.add_argument("--rise", default="gradual", choices=sorted(RISE))
     p.add_argument("--tau", type=float, default=0.6, help="how alike two platforms' bursts must be (cosine)")
     args = p.parse_args()
     settings = load_settings({})
@@ -155,7 +157,7 @@ def main() -> int:
     detectors = {"shipped detector": lambda: Detector(settings.detection, watchlist.playbooks, {}),
                  "platform bursts": lambda: PlatformBursts(args.tau),
                  "both (union)": lambda: Both(Detector(settings.detection, watchlist.playbooks, {}), args.tau)}
-    scenarios = (suite_scenario(seed, 4.0, args.start, 1.0, 0.0, "gradual", args.wordings)
+    scenarios = (suite_scenario(seed, 4.0, args.start, 1.0, 0.0, args.rise, args.wordings)
                  for seed in parse_seeds(args.seeds))
     scores = evaluate(scenarios, SentimentModel.load(settings.model), detectors, watchlist)
     for name, score in scores.items():

@@ -14,7 +14,8 @@ platform's share of complaints over its last three days (its other posts, not al
 storm's own posts would raise the exposure). A burst's centroid sums its complaints from its
 first window on. Two platforms' bursts that began within a day open an incident when their
 centroids are at least --tau alike (cosine); its evidence is their complaints. No daily or
-weekly rhythm, no lifecycle beyond one incident per brand a day, state kept without bound:
+weekly rhythm, no lifecycle beyond one incident per brand a day, and every bucket's
+complaint vectors and ids kept for three days (far more than one Kafka message can hold):
 enough to measure what the route would add, nothing to run in production.
 
 Prints, for the scenarios of `spillover evaluate` with the same seeds, the shipped detector

@@ -1,7 +1,7 @@
 """A lead, not a detector: platform bursts linked by what they say, beside the shipped detector.
 
     .venv/bin/python scripts/platform_bursts.py [--seeds 1-20] [--start TIME] [--wordings unseen] [--rise sharp]
-                                                [--tau 0.6]
+                                                [--tau 0.6] [--who-first]
 
 The shipped detector groups complaints by their words first, and a storm told in many wordings
 can fall apart into groups too small to be loud anywhere. This prototype has no groups: per
@@ -19,14 +19,17 @@ complaint vectors and ids kept for three days (far more than one Kafka message c
 enough to measure what the route would add, nothing to run in production.
 
 Prints, for the scenarios of `spillover evaluate` with the same seeds, the shipped detector
-alone, the prototype alone and the union of their reports: the figures behind BENCHMARKS.md's
-"A second route, measured with a prototype".
+alone, the prototype alone and the union of their reports; with --who-first, for the storms
+both report, which reports first: the figures behind BENCHMARKS.md's "A second route,
+measured with a prototype".
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
+from collections import defaultdict
 from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -35,12 +38,13 @@ from spillover.cli.evaluate_cmd import parse_seeds  # noqa: E402
 from spillover.detection import Detector  # noqa: E402
 from spillover.detection.significance import poisson_sf  # noqa: E402
 from spillover.detection.vectors import centred, post_vector, unit  # noqa: E402
-from spillover.evaluation import evaluate  # noqa: E402
+from spillover.evaluation import CachedModel, _match, evaluate  # noqa: E402
 from spillover.models.pipeline import SentimentModel  # noqa: E402
 from spillover.records import EnrichedPost, IncidentEvent, PlatformActivity  # noqa: E402
+from spillover.replay import run_replay  # noqa: E402
 from spillover.scenarios.generator import RISE, SUITE_START, WORDINGS, suite_scenario, watchlist_yaml  # noqa: E402
 from spillover.settings import load_settings  # noqa: E402
-from spillover.timeutil import format_epoch  # noqa: E402
+from spillover.timeutil import format_epoch, to_epoch  # noqa: E402
 from spillover.watchlist import Watchlist  # noqa: E402
 
 BUCKET_S = 300
@@ -145,6 +149,34 @@ class Both:
         return self.shipped.observe(self.states[0], post) + self.bursts.observe(self.states[1], post)
 
 
+def who_first(scenarios, model, make_shipped, tau: float, watchlist) -> tuple[list[float], int, int]:
+    """Per planted storm: minutes from the shipped detector's first report to the prototype's
+    (negative: the prototype came first), for storms both report; then how many only the
+    shipped detector reports, and how many only the prototype."""
+    cached, later, shipped_only, bursts_only = CachedModel(model), [], 0, 0
+    for lines, truth in scenarios:
+        first: dict[str, dict[str, float]] = defaultdict(dict)
+        for name, detector in (("shipped", make_shipped()), ("bursts", PlatformBursts(tau))):
+            events: list[IncidentEvent] = []
+            run_replay(lines, cached, detector, watchlist, events.append)
+            by_id: dict[str, list[IncidentEvent]] = defaultdict(list)
+            for event in events:
+                by_id[event.incident_id].append(event)
+            for evs in by_id.values():
+                planted = _match(evs, truth)
+                if planted is not None and planted["kind"] == "incident":
+                    at = to_epoch(evs[0].detected_at)
+                    first[planted["id"]][name] = min(at, first[planted["id"]].get(name, at))
+        for seen in first.values():
+            if len(seen) == 2:
+                later.append((seen["bursts"] - seen["shipped"]) / 60)
+            elif "shipped" in seen:
+                shipped_only += 1
+            else:
+                bursts_only += 1
+    return later, shipped_only, bursts_only
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--seeds", default="1-20")
@@ -152,15 +184,24 @@ def main() -> int:
     p.add_argument("--wordings", default="suite", choices=sorted(WORDINGS))
     p.add_argument("--rise", default="gradual", choices=sorted(RISE))
     p.add_argument("--tau", type=float, default=0.6, help="how alike two platforms' bursts must be (cosine)")
+    p.add_argument("--who-first", action="store_true",
+                   help="instead: for each storm, which of the two reports it first, and how much later the other")
     args = p.parse_args()
     settings = load_settings({})
     watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
-    detectors = {"shipped detector": lambda: Detector(settings.detection, watchlist.playbooks, {}),
-                 "platform bursts": lambda: PlatformBursts(args.tau),
-                 "both (union)": lambda: Both(Detector(settings.detection, watchlist.playbooks, {}), args.tau)}
+    shipped = lambda: Detector(settings.detection, watchlist.playbooks, {})  # noqa: E731
     scenarios = (suite_scenario(seed, 4.0, args.start, 1.0, 0.0, args.rise, args.wordings)
                  for seed in parse_seeds(args.seeds))
-    scores = evaluate(scenarios, SentimentModel.load(settings.model), detectors, watchlist)
+    model = SentimentModel.load(settings.model)
+    if args.who_first:
+        later, shipped_only, bursts_only = who_first(scenarios, model, shipped, args.tau, watchlist)
+        print(f"storms both report: {len(later)}; the prototype first in {sum(1 for m in later if m < 0)}, "
+              f"median {statistics.median(later) if later else None} min after the shipped detector; "
+              f"only the shipped detector: {shipped_only}; only the prototype: {bursts_only}")
+        return 0
+    detectors = {"shipped detector": shipped, "platform bursts": lambda: PlatformBursts(args.tau),
+                 "both (union)": lambda: Both(shipped(), args.tau)}
+    scores = evaluate(scenarios, model, detectors, watchlist)
     for name, score in scores.items():
         r = score.summary()
         print(f"{name:17} found {r['found']} of {r['planted']}, decoys raised {r['decoys_raised']} of "

@@ -165,6 +165,17 @@ class DetectionSettings:
     # tested one has as many, in the longest scan window, are counted with it: one storm
     # spreading in many wordings. Two grievances each on a platform of its own are not. 0: off.
     shared_platforms_similarity: float = 0.35
+    # A second route to an incident, for a storm told in so many wordings that none of its
+    # groups is loud alone (detection/bursts.py): a platform's complaints as a whole burst (at
+    # least `platform_burst_min_complaints`, `platform_burst_lift` times and beyond chance at
+    # `platform_burst_alpha` what the window's other posts imply at the platform's usual share
+    # of complaints), on two platforms within `link_hours`, and what the two bursts say is at
+    # least this alike (cosine of their complaints' centroids, the brand's usual complaint
+    # taken away). 0: off.
+    platform_burst_similarity: float = 0.6
+    platform_burst_min_complaints: int = 6
+    platform_burst_lift: float = 2.0
+    platform_burst_alpha: float = 1e-4
     # A grievance's spike on a platform stays on record this long, so a slow storm reaching
     # another platform a day later is still one incident.
     link_hours: float = 24.0

@@ -750,7 +750,8 @@ def test_a_brand_with_its_own_settings_is_judged_by_them_and_the_others_are_not(
     path = tmp_path / "w.yaml"
     # A very busy brand: a hundred complaints before a platform counts as loud.
     path.write_text("brands:\n- name: Acme\n- name: Bigco\n"
-                    "  detection: {min_negative: '100', min_negative_spread: 100}\n")
+                    "  detection: {min_negative: '100', min_negative_spread: 100,\n"
+                    "              platform_burst_min_complaints: 100}\n")
     detector, states, events = Detector.for_watchlist(SETTINGS, Watchlist.load(path)), {}, []
     for p in posts:
         events.extend(detector.observe(states, p))
@@ -871,9 +872,41 @@ def test_a_storm_told_in_many_wordings_is_found_when_each_wording_spreads(seed):
     storm = _told("s", 10, range(20, 25), ["twitter", "facebook"], 50, rng)
     events, _ = run(by_time(_embedded_background(seed) + storm))
     assert incident_statuses(events)[:1] == [("opened", ("twitter", "facebook"))]
-    # What pooling by platforms adds; a burst join would also take the wordings in, so it is off too.
-    off = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0, burst_join_similarity=0.0)
+    assert len({e.incident_id for e in events}) == 1  # both routes find it: one incident
+    # What pooling by platforms adds; a burst join would also take the wordings in, and the
+    # platform bursts route (bursts.py) would find the storm as a whole, so they are off too.
+    off = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0, burst_join_similarity=0.0,
+                              platform_burst_similarity=0.0)
     assert run(by_time(_embedded_background(seed) + storm), off)[0] == []
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_storm_whose_wordings_stay_apart_is_found_by_its_platforms_bursting(seed):
+    """The storm above with every way of pooling its wordings off: each platform's complaints
+    as a whole burst, and what the two bursts say is alike, so it is one storm all the same.
+    A state stored and read back in the middle of the storm decides as the one kept in memory."""
+    from spillover.detection.state import revive
+    from spillover.streams.codec import DetectorStateCodec
+
+    rng = random.Random(seed)
+    posts = by_time(_embedded_background(seed) + _told("s", 10, range(20, 25), ["twitter", "facebook"], 50, rng))
+    apart = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0, burst_join_similarity=0.0)
+    straight, _ = run(posts, apart)
+    opened = [e for e in straight if e.status == "opened"]
+    assert [tuple(e.path[:2]) for e in opened] == [("twitter", "facebook")]
+    assert len({e.incident_id for e in straight}) == 1
+    assert sum(pid.startswith(("twitter:s", "facebook:s")) for pid in opened[0].evidence) >= 6
+
+    codec, cut = DetectorStateCodec(lambda size, seconds: None), next(
+        i for i, p in enumerate(posts) if p.event_time >= T0 + 51 * HOUR)
+    detector, states, events = Detector(apart), {}, []
+    for p in posts[:cut]:
+        events.extend(detector.observe(states, p))
+    assert all(s.get("heard") for s in states.values())  # the platforms' recent complaint vectors
+    states = {brand: revive(codec.loads(codec.dumps(s))) for brand, s in states.items()}
+    for p in posts[cut:]:
+        events.extend(detector.observe(states, p))
+    assert [e.to_dict() for e in events] == [e.to_dict() for e in straight]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
@@ -1087,3 +1120,18 @@ def test_a_wording_loud_with_an_open_incident_takes_its_kin_on_a_new_platform_in
     else:
         assert {(e.status, tuple(e.path)) for e in events if e.incident_id != "acme-storm"} == {
             ("opened", ("twitter", "facebook"))}
+
+
+def test_posts_without_an_embedding_amid_those_with_one_do_not_stop_the_detector():
+    """A producer that sends no embedding (an older release, a model giving none) mixed with
+    one that does: the platforms' complaint vectors (bursts.py) are of two sizes in one hour.
+    The detector goes on, and the storm told with embeddings is still found (its path is not
+    asserted: a burst's vector starts again whenever the size changes, which costs precision)."""
+    rng = random.Random(4)
+    storm = _told("s", 10, range(20, 25), ["twitter", "facebook"], 50, rng)
+    plain = [dataclasses.replace(p, embedding=()) if p.sentiment.label == "negative" and i % 3 == 0 else p
+             for i, p in enumerate(_embedded_background(4))]
+    apart = dataclasses.replace(SETTINGS, shared_platforms_similarity=0.0, burst_join_similarity=0.0)
+    events, states = run(by_time(plain + storm), apart)
+    assert {len(v) for s in states.values() for hours in s["heard"].values() for v in hours.values()} >= {DIM}
+    assert [set(e.path[:2]) for e in events if e.status == "opened"] == [{"twitter", "facebook"}]

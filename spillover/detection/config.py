@@ -42,6 +42,10 @@ class DetectorConfig:
     storm_likeness: float
     beside_similarity: float
     shared_platforms_similarity: float
+    platform_burst_similarity: float
+    platform_burst_min_complaints: int
+    platform_burst_lift: float
+    platform_burst_alpha: float
     link: int                  # buckets within which a second platform joins the first
     look_back: bool            # an opening incident asks its quiet platforms about the past
     quiet: int                 # buckets without a spike before an incident resolves
@@ -102,6 +106,10 @@ class DetectorConfig:
             storm_likeness=s.storm_likeness,
             beside_similarity=s.beside_similarity,
             shared_platforms_similarity=s.shared_platforms_similarity,
+            platform_burst_similarity=s.platform_burst_similarity,
+            platform_burst_min_complaints=s.platform_burst_min_complaints,
+            platform_burst_lift=s.platform_burst_lift,
+            platform_burst_alpha=s.platform_burst_alpha,
             link=int(s.link_hours * per_hour),
             look_back=s.look_back,
             quiet=max(1, int(s.quiet_hours * per_hour)),

@@ -3,8 +3,9 @@
 A post is counted into the bucket of its `created_at`; a complaint also joins its grievance
 (grievances.py). Decisions are taken only when a bucket closes, that is when the brand's
 watermark (the latest event time seen, less the allowed lateness) passes the bucket's end:
-then the grievances that got complaints in it are tested (spikes.py) and incidents move on
-(incidents.py). Posts later than that land in their true bucket and the windows they touch
+then the grievances that got complaints in it are tested (spikes.py), so are its platforms'
+complaints as a whole (bursts.py: a storm in too many wordings for any group to be loud),
+and incidents move on (incidents.py). Posts later than that land in their true bucket and the windows they touch
 are tested again at the next close, so a blog post read hours late still gets its true place
 in the path.
 """
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, MutableMapping
 
 from ..records import EnrichedPost, IncidentEvent
 from ..settings import DetectionSettings, tuned_detection
-from . import budget, grievances, seen, spikes, traffic
+from . import budget, bursts, grievances, seen, spikes, traffic
 from .config import DetectorConfig
 from .incidents import decide, expire_spikes
 from .state import new_brand_state
@@ -126,6 +127,7 @@ class Detector:
     def _file_complaint(self, state: dict[str, Any], post: EnrichedPost, ts: float, b: int, reach: int) -> None:
         vec = centred(state["usual_complaint"], post_vector(post.embedding, post.post.text, post.brand),
                       self.cfg.usual_complaints)
+        bursts.hear(state, post.post.platform, b, vec, self.cfg)
         gid = grievances.assign(state, vec, b, self.cfg, post.post.platform)
         terms = post_terms(post.post.text, frozenset(post.brand.lower().split()))
         grievances.record(state["grievances"][gid], post.post.platform, b, ts, post.post.id, reach, terms)
@@ -160,6 +162,7 @@ class Detector:
             return []  # nothing new to test, nothing open to move on
         usuals = _Usuals(state, b, self.cfg)
         self._merge(state, b)
+        heard = sorted({p for platforms in state["pending"].get(b, {}).values() for p in platforms})
         readings = self._revisit_late(state, b, usuals)
         for gid, platforms in sorted(state["pending"].pop(b, {}).items()):
             if gid in state["grievances"]:
@@ -171,10 +174,11 @@ class Detector:
         expire_spikes(state, b, self.cfg)
         for reading in readings:
             spikes.record(state, reading, self.cfg)
-        spiked = sorted({r.gid for r in readings})
+        burst = bursts.watch(state, b, heard, usuals, self.cfg)
+        spiked = sorted({r.gid for r in readings} | set(burst))
         if not spiked and not state["incidents"]:
             return []
-        return decide(state, brand, b, spiked, self.cfg, self._playbooks.get(brand, {}))
+        return decide(state, brand, b, spiked, self.cfg, self._playbooks.get(brand, {}), burst)
 
     def _merge(self, state: dict[str, Any], b: int) -> None:
         """Fold fragments of one grievance together; what was pending for them follows."""

@@ -1,8 +1,9 @@
 """Incident lifecycle: one grievance, loud on a second platform after a first.
 
 Opened when spikes of the same grievance (one group of complaints, or groups whose centroids
-are at least `link_similarity` alike) stand on two platforms within `link` buckets (its other
-platforms are then asked whether it had been loud there too, unseen: `_look_back`); escalated
+are at least `link_similarity` alike, or those a storm's platform bursts tie together:
+bursts.py) stand on two platforms within `link` buckets (its other platforms are then asked
+whether it had been loud there too, unseen: `_look_back`); escalated
 when it reaches another platform; updated when its complaints grow by `update_growth` or its
 severity rises; resolved after `quiet` buckets without a spike. One id throughout. Loud
 again after it was resolved, only where it had been, the grievance opens a new incident whose
@@ -43,12 +44,16 @@ def incident_id(brand: str, first_platform: str, onset: float) -> str:
 
 
 def decide(state: dict[str, Any], brand: str, b: int, spiked: list[int], cfg: DetectorConfig,
-           playbook: dict) -> list[IncidentEvent]:
-    """Move the brand's incidents along after bucket b closed; return the events to emit."""
+           playbook: dict, burst: list[int] = ()) -> list[IncidentEvent]:
+    """Move the brand's incidents along after bucket b closed; return the events to emit.
+    `spiked`: the grievances that got a spike; `burst`: those of them a storm's platform
+    bursts tie together (bursts.py)."""
     for gid in spiked:
         g = state["grievances"].get(gid)
         if g is not None and g["incident"] is None:
             _place(state, brand, gid, b, cfg)
+    if burst:
+        _open_burst(state, brand, list(burst), b, cfg)
     events = []
     for iid in sorted(state["incidents"]):
         inc = state["incidents"][iid]
@@ -74,11 +79,25 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
         return
     # Its kin can tie it to an open incident it did not join alone: a wording loud on the
     # incident's platform at the same time, with another on a new one, is the storm spreading.
-    if _join_open(state, group, cfg):
-        return
+    if not _join_open(state, group, cfg):
+        _open(state, brand, group, b, cfg)
+
+
+def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
+    """Open an incident of a storm's platform bursts (bursts.py), of its grievances that neither
+    joined an incident nor opened one as their spikes were placed: one storm, one incident."""
+    group = [gid for gid in group if gid in state["grievances"] and state["grievances"][gid]["incident"] is None]
+    if len({p for gid in group for p in state["grievances"][gid]["spikes"]}) >= 2:
+        _open(state, brand, group, b, cfg)
+
+
+def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
     spikes = _spikes(state, group)
     first = min(spikes, key=lambda p: (spikes[p]["onset"], p))
     iid = incident_id(brand, first, spikes[first]["onset"])
+    if iid in state["incidents"]:  # the same storm, from the same onset: it is open already
+        _join(state, state["incidents"][iid], group)
+        return
     state["opened"] += 1
     inc = state["incidents"][iid] = {"id": iid, "opened_at": b, "members": [], "path": [], "onsets": {},
                                      "counts": {}, "evidence": {}, "complaints_at_event": 0,

@@ -35,6 +35,9 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
      "late": {gid: {platform: first_bucket}},        # posts into already decided buckets
      "incidents": {id: {...}},                       # open incidents (see incidents.py)
      "resolved": {id: {...}},                        # resolved within `link`: late spikes reopen them
+     "bursts": {platform: {"start", "last", "expected", "ratio",  # a platform's complaints
+                           "incident", "v": vector}},              # bursting (bursts.py)
+     "heard": {platform: {hour: vector}},            # its complaints' vectors, last few hours
      "opened": int,
      "pruned": [int, int],                           # buckets before the first were dropped, under
                                                      # the second's history (detector._prune)

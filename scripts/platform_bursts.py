@@ -1,4 +1,6 @@
-"""A lead, not a detector: platform bursts linked by what they say, beside the shipped detector.
+"""The prototype of detection/bursts.py, kept for the figures it gave: platform bursts linked
+by what they say, beside the shipped detector (which now has the route built in, so the
+"shipped detector" rows below include it).
 
     .venv/bin/python scripts/platform_bursts.py [--seeds 1-20] [--start TIME] [--wordings unseen] [--rise sharp]
                                                 [--tau 0.6] [--who-first]

@@ -15,7 +15,7 @@ its window still has its first complaints.
 Two platforms bursting within `link` of each other are one storm when their vectors are at
 least `platform_burst_similarity` alike (cosine) and the grievances loud in each (`_loud`)
 hold at least `platform_burst_min_complaints` complaints beyond their usual: a chance burst of
-the brand's steady grumbling holds none. Those loud grievances that lean the storm's way get a
+the brand's steady grumbling holds few. Those loud grievances that lean the storm's way get a
 spike on their burst's platform, from the onset their complaints show, and go to `decide` like
 any spiking grievance: they join an open incident they are part of, or open one. A burst most
 of whose loud complaints an open incident holds is that incident's and opens nothing: one
@@ -37,8 +37,8 @@ from .spikes import onset, pooled_rows
 from .state import NEG, TOTAL
 from .vectors import unit
 
-# A platform's complaints as a whole swing more than one grievance's: half an hour of them
-# bunches by chance too often on a busy platform.
+# A platform's complaints as a whole bunch by chance more than one grievance's do: windows of
+# an hour and more, as in the prototype the figures come from (half an hour was not tried).
 LEAST_WINDOW_MINUTES = 60
 # A grievance joins a burst's incident when its mean leans the storm's way at least this much
 # (cosine): background complaints inside the burst's window stay out of its words and evidence.

@@ -169,9 +169,10 @@ class DetectionSettings:
     # groups is loud alone (detection/bursts.py): a platform's complaints as a whole burst (at
     # least `platform_burst_min_complaints`, `platform_burst_lift` times and beyond chance at
     # `platform_burst_alpha` what the window's other posts imply at the platform's usual share
-    # of complaints), on two platforms within `link_hours`, and what the two bursts say is at
-    # least this alike (cosine of their complaints' centroids, the brand's usual complaint
-    # taken away). 0: off.
+    # of complaints), on two platforms within `link_hours`, what the two bursts say is at
+    # least this alike (cosine of their complaints' summed vectors, the brand's usual
+    # complaint taken away), and the grievances loud in each hold at least
+    # `platform_burst_min_complaints` complaints beyond their usual. 0: off.
     platform_burst_similarity: float = 0.6
     platform_burst_min_complaints: int = 6
     platform_burst_lift: float = 2.0

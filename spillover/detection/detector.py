@@ -4,10 +4,10 @@ A post is counted into the bucket of its `created_at`; a complaint also joins it
 (grievances.py). Decisions are taken only when a bucket closes, that is when the brand's
 watermark (the latest event time seen, less the allowed lateness) passes the bucket's end:
 then the grievances that got complaints in it are tested (spikes.py), so are its platforms'
-complaints as a whole (bursts.py: a storm in too many wordings for any group to be loud),
-and incidents move on (incidents.py). Posts later than that land in their true bucket and the windows they touch
-are tested again at the next close, so a blog post read hours late still gets its true place
-in the path.
+complaints as a whole (bursts.py: a storm in too many wordings for any group to be loud), and
+incidents move on (incidents.py). Posts later than that land in their true bucket and the
+windows they touch are tested again at the next close, so a blog post read hours late still
+gets its true place in the path.
 """
 from __future__ import annotations
 

@@ -154,7 +154,9 @@ def _link(state: dict[str, Any], bursts: dict[str, Any], b: int, now: list[str],
                     and len(bursts[p]["v"]) == len(bursts[q]["v"]):
                 vp, vq = unit(bursts[p]["v"]), unit(bursts[q]["v"])
                 if float(vp.dot(vq)) >= cfg.platform_burst_similarity:
-                    return _open(state, {p: bursts[p], q: bursts[q]}, {p: loud[p], q: loud[q]}, vp + vq, b, cfg)
+                    group = _open(state, {p: bursts[p], q: bursts[q]}, {p: loud[p], q: loud[q]}, vp + vq, b, cfg)
+                    if group:  # else no grievance of one of them leans the storm's way: try the next pair
+                        return group
     return []
 
 

@@ -37,9 +37,6 @@ from .spikes import onset, pooled_rows
 from .state import NEG, TOTAL
 from .vectors import unit
 
-# A platform's complaints as a whole bunch by chance more than one grievance's do: windows of
-# an hour and more, as in the prototype the figures come from (half an hour was not tried).
-LEAST_WINDOW_MINUTES = 60
 # A grievance joins a burst's incident when its mean leans the storm's way at least this much
 # (cosine): background complaints inside the burst's window stay out of its words and evidence.
 MEMBER_COSINE = 0.3
@@ -99,7 +96,7 @@ def _bursting(plat: dict[str, Any], b: int, usual: traffic.Usual, cfg: DetectorC
     complaints burst, or None."""
     if usual.span < cfg.warmup or usual.share >= 1.0:
         return None
-    windows = [w for w in cfg.windows if w * cfg.bucket_s >= LEAST_WINDOW_MINUTES * 60] or [cfg.longest]
+    windows = cfg.burst_windows
     # One pass over the longest window gives every window's sums: this runs for each platform
     # with complaints in each bucket closed.
     sums, total, n, buckets = {}, 0, 0, plat["buckets"]

@@ -57,6 +57,7 @@ class DetectorConfig:
     # Derived, stored rather than computed: the hot path reads them for every bucket.
     longest: int = 0           # the longest scan window
     per_hour: float = 0.0      # buckets per hour
+    burst_windows: tuple[int, ...] = ()  # the scan windows of an hour or more (bursts.py)
 
     @classmethod
     def from_settings(cls, s: DetectionSettings) -> "DetectorConfig":
@@ -120,4 +121,8 @@ class DetectorConfig:
             max_state_bytes=s.max_state_kib * 1024,
             longest=windows[-1],
             per_hour=per_hour,
+            # A platform's complaints as a whole bunch by chance more than one grievance's do:
+            # windows of an hour and more, as in the prototype the figures come from (half an
+            # hour was not tried).
+            burst_windows=tuple(w for w in windows if w * bucket_s >= 3600) or (windows[-1],),
         )

@@ -1122,6 +1122,26 @@ def test_a_wording_loud_with_an_open_incident_takes_its_kin_on_a_new_platform_in
             ("opened", ("twitter", "facebook"))}
 
 
+def test_a_storm_both_routes_find_in_the_same_bucket_pages_once():
+    """A storm's loudest wording spikes on twitter and facebook and opens an incident; in the
+    same bucket its platforms' bursts (bursts.py) tie two other wordings of it, one loud on
+    each platform, taken off a minute later. They join the incident just opened: the burst
+    route must not open a second incident for the same storm."""
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import decide
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    state = _brand_state({0: _loud(0, _axis(1), 6, {"twitter": b}),
+                          1: _loud(1, _axis(2), 6, {"facebook": b}),
+                          2: _loud(2, _axis(0), 30, {"twitter": b, "facebook": b})}, cfg)
+    for gid in (0, 1):
+        for spike in state["grievances"][gid]["spikes"].values():
+            spike["onset"] += 60.0
+    events = decide(state, "Acme", b, [0, 1, 2], cfg, {}, burst=[0, 1])
+    assert [(e.status, e.path) for e in events] == [("opened", ["facebook", "twitter"])]
+    assert {state["grievances"][gid]["incident"] for gid in (0, 1, 2)} == {events[0].incident_id}
+
+
 def test_posts_without_an_embedding_amid_those_with_one_do_not_stop_the_detector():
     """A producer that sends no embedding (an older release, a model giving none) mixed with
     one that does: the platforms' complaint vectors (bursts.py) are of two sizes in one hour.

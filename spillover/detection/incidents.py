@@ -85,9 +85,12 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
 
 def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
     """Open an incident of a storm's platform bursts (bursts.py), of its grievances that neither
-    joined an incident nor opened one as their spikes were placed: one storm, one incident."""
+    joined an incident nor opened one as their spikes were placed, unless they are part of an
+    open one: a wording that opened the storm's incident in this same bucket, by the grievance
+    route, comes after them in `spiked`, so they could not join it as they were placed."""
     group = [gid for gid in group if gid in state["grievances"] and state["grievances"][gid]["incident"] is None]
-    if len({p for gid in group for p in state["grievances"][gid]["spikes"]}) >= 2:
+    if len({p for gid in group for p in state["grievances"][gid]["spikes"]}) >= 2 \
+            and not _join_open(state, group, cfg):
         _open(state, brand, group, b, cfg)
 
 

@@ -30,10 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from . import grievances, traffic
+from . import grievances, spikes, traffic
 from .config import DetectorConfig
 from .significance import poisson_sf
-from .spikes import onset, pooled_rows
 from .state import NEG, TOTAL
 from .vectors import unit
 
@@ -207,16 +206,10 @@ def _open(state: dict[str, Any], linked: dict[str, dict], held: dict[str, dict[i
 
 def _spike(state: dict[str, Any], members: list[int], p: str, burst: dict[str, Any], b: int,
            cfg: DetectorConfig) -> None:
-    """Give the members a spike on platform p, from where their complaints there rose."""
-    start_ts, start_b = onset(pooled_rows(state, members, p), b, burst["expected"], cfg)
+    """Give the members a spike on platform p over the burst's span, as any spike is recorded:
+    counted together, from where their complaints there rose."""
+    window = b - burst["start"] + 1
     for gid in members:
-        g = state["grievances"][gid]
-        spike = g["spikes"].get(p)
-        if spike is None or start_ts < spike["onset"]:
-            spike = g["spikes"][p] = {"onset": start_ts, "onset_bucket": start_b, "first_bucket": b,
-                                      "last_bucket": b, "peak_ratio": 0.0, "expected": burst["expected"]}
-        spike["last_bucket"] = max(spike["last_bucket"], b)
-        spike["peak_ratio"] = max(spike["peak_ratio"], burst["ratio"])
-        grievances.flag(g, p, burst["start"], b)
-    traffic.flag(state["platforms"][p], burst["start"], b)
-
+        n = grievances.complaints_in(state["grievances"][gid]["plat"][p], burst["start"], b)[0]
+        spikes.record(state, spikes.Reading(gid, p, b, window, n, burst["expected"] * window, burst["ratio"],
+                                            tuple(members)), cfg)

@@ -40,7 +40,7 @@ from spillover.cli.evaluate_cmd import parse_seeds  # noqa: E402
 from spillover.detection import Detector  # noqa: E402
 from spillover.detection.significance import poisson_sf  # noqa: E402
 from spillover.detection.vectors import centred, post_vector, unit  # noqa: E402
-from spillover.evaluation import CachedModel, _match, evaluate  # noqa: E402
+from spillover.evaluation import CachedModel, evaluate, matched_plant  # noqa: E402
 from spillover.models.pipeline import SentimentModel  # noqa: E402
 from spillover.records import EnrichedPost, IncidentEvent, PlatformActivity  # noqa: E402
 from spillover.replay import run_replay  # noqa: E402
@@ -165,7 +165,7 @@ def who_first(scenarios, model, make_shipped, tau: float, watchlist) -> tuple[li
             for event in events:
                 by_id[event.incident_id].append(event)
             for evs in by_id.values():
-                planted = _match(evs, truth)
+                planted = matched_plant(evs, truth)
                 if planted is not None and planted["kind"] == "incident":
                     at = to_epoch(evs[0].detected_at)
                     first[planted["id"]][name] = min(at, first[planted["id"]].get(name, at))

@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from spillover.cli.evaluate_cmd import parse_seeds  # noqa: E402
 from spillover.detection import Detector  # noqa: E402
 from spillover.detection.vectors import SHRINK, post_vector, unit  # noqa: E402
-from spillover.evaluation import CachedModel, _match  # noqa: E402
+from spillover.evaluation import CachedModel, matched_plant  # noqa: E402
 from spillover.models.pipeline import SentimentModel  # noqa: E402
 from spillover.replay import run_replay  # noqa: E402
 from spillover.scenarios.generator import SUITE_START, WORDINGS, suite_scenario, watchlist_yaml  # noqa: E402
@@ -92,7 +92,7 @@ def _shared_words(events: list, truth: list[dict]) -> list[tuple[str, int]]:
         by_id[event.incident_id].append(event)
     out = []
     for evs in by_id.values():
-        planted = _match(evs, truth)
+        planted = matched_plant(evs, truth)
         if planted is not None and len(evs[0].platforms) >= 2:
             first, second = (set(p.terms) for p in evs[0].platforms[:2])
             out.append(("storm" if planted["kind"] == "incident" else "decoy", len(first & second)))

@@ -143,7 +143,7 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
     planted = [t for t in truth if t["kind"] == "incident"]
     decoys = [t for t in truth if t["kind"] != "incident"]
     s = Score(planted=len(planted), decoys=len(decoys), reported=len(incidents))
-    matches = {iid: _match(evs, truth) for iid, evs in incidents.items()}
+    matches = {iid: matched_plant(evs, truth) for iid, evs in incidents.items()}
     s.true_reported = sum(1 for m in matches.values() if m and m["kind"] == "incident")
     raised = {m["id"]: m["kind"] for m in matches.values() if m and m["kind"] != "incident"}
     s.decoys_raised = len(raised)
@@ -216,7 +216,9 @@ def _path_by_first_posts(planted: dict[str, Any]) -> list[str]:
     return sorted(first, key=lambda p: (to_epoch(first[p]), p))
 
 
-def _match(events: list[IncidentEvent], truth: list[dict[str, Any]]) -> dict[str, Any] | None:
+def matched_plant(events: list[IncidentEvent], truth: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What was planted (a storm or a decoy) that a reported incident's events are about: of the
+    brand's plants, the one whose posts its evidence holds most of, at least MIN_OVERLAP; else None."""
     evidence = {e for ev in events for e in ev.evidence}
     best, overlap = None, 0
     for t in truth:

@@ -33,7 +33,7 @@ import numpy as np
 from . import grievances, spikes, traffic
 from .config import DetectorConfig
 from .significance import poisson_sf
-from .state import G_NEG, NEG, TOTAL
+from .state import NEG, TOTAL
 from .vectors import unit
 
 # A grievance joins a burst's incident when its mean leans the storm's way at least this much
@@ -164,25 +164,14 @@ def _loud(state: dict[str, Any], p: str, start: int, last: int, span: int, cfg: 
     its usual by chance; a storm's wordings, new or rare, stand far above theirs."""
     loud: dict[int, float] = {}
     for gid, g in state["grievances"].items():
-        n, before = _now_and_before(g["plat"].get(p, {}), start, last, span)
+        rows = g["plat"].get(p)
+        n = grievances.complaints_in(rows, start, last)[0] if rows else 0
         if n < 2:
             continue
-        usual = before * (last - start + 1) / max(span, 1)
+        usual = grievances.complaints_in(rows, start - span, start - 1)[0] * (last - start + 1) / max(span, 1)
         if n >= cfg.platform_burst_lift * max(usual, 0.5) and poisson_sf(n, max(usual, LEAST_USUAL)) < LOUD_ALPHA:
             loud[gid] = n - usual
     return loud
-
-
-def _now_and_before(rows: dict[int, list], start: int, last: int, span: int) -> tuple[int, int]:
-    """Complaints in buckets start..last, and in the `span` buckets before start: one pass, as
-    this runs for every grievance at every bucket a burst goes on."""
-    now = before = 0
-    for k, row in rows.items():
-        if start <= k <= last:
-            now += row[G_NEG]
-        elif start - span <= k < start:
-            before += row[G_NEG]
-    return now, before
 
 
 def _claim(state: dict[str, Any], burst: dict[str, Any], held: dict[int, float]) -> None:

@@ -142,6 +142,12 @@ class DetectionSettings:
     # each (their close kin with complaints where each spiked) are this alike too: fragments of
     # a few complaints can be alike by chance, the groups behind them hardly. 0: no such check.
     loud_groups_similarity: float = 0.45
+    # An incident opens only if what its first two platforms say is at least this alike, once
+    # each has three complaints of it: two problems of one brand, each loud on one platform, can
+    # fall into one grievance (a complaint merged across by chance, and others follow it), but
+    # what is said on each platform stays apart. Not asked of blogs (a long post embeds its
+    # framing too, detection/incidents.py). 0: no such check.
+    legs_similarity: float = 0.8
     merge_similarity: float = 0.85
     pool_similarity: float = 0.6
     max_grievances: int = 64

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Stored bytes per item, on the high side (the suite's states at 1 to 30 times its traffic
 # store a centroid in about 3 KiB, an evidence id or a bucket row in about 10 bytes).
 PER_VECTOR, PER_ID, PER_ROW, PER_RECENT = 4300, 16, 16, 8
+PER_SHARE = 1100  # a grievance's float16 sum on a platform other than its first (grievances.py)
 
 
 def estimate(state: dict[str, Any]) -> int:
@@ -33,7 +34,9 @@ def estimate(state: dict[str, Any]) -> int:
     ids = sum(len(v) for g in gs for v in g["ids"].values())
     rows = sum(len(r) for g in gs for r in g["plat"].values())
     rows += sum(len(p.get("buckets", ())) for p in state["platforms"].values())
-    return PER_VECTOR * (len(gs) + 1) + PER_ID * ids + PER_ROW * rows + PER_RECENT * len(state.get("recent", ()))
+    shares = sum(len(g.get("away") or ()) for g in gs)
+    return (PER_VECTOR * (len(gs) + 1) + PER_SHARE * shares + PER_ID * ids + PER_ROW * rows
+            + PER_RECENT * len(state.get("recent", ())))
 
 
 def keep_within(state: dict[str, Any], b: int, cfg: DetectorConfig, brand: str = "") -> int:

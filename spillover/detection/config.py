@@ -34,6 +34,7 @@ class DetectorConfig:
     burst_join: int            # buckets within which a grievance counts as heard just now
     link_similarity: float
     loud_groups_similarity: float
+    legs_similarity: float
     merge_similarity: float
     pool_similarity: float
     max_grievances: int
@@ -99,6 +100,7 @@ class DetectorConfig:
             burst_join=max(1, s.burst_join_minutes // s.bucket_minutes),
             link_similarity=s.link_similarity,
             loud_groups_similarity=s.loud_groups_similarity,
+            legs_similarity=s.legs_similarity,
             merge_similarity=s.merge_similarity,
             pool_similarity=s.pool_similarity,
             max_grievances=s.max_grievances,

@@ -33,6 +33,12 @@ IDS_PER_BUCKET = 40
 # expected likeness is small, but so little evidence varies a lot, and dividing by it alone
 # would let two chance neighbours of a few complaints each pass for one grievance.
 LEAST_EXPECTED = 0.5
+# Complaints a grievance needs on each of two platforms before what it says on one can be
+# told from what it says on the other (`platforms_likeness`): a single complaint is noise.
+LEAST_SAID = 3
+# What a grievance says on each platform but its first is a sum of vectors rounded to float16
+# after each complaint, in replay as in the stream: a cosine over it moves by well under 0.01.
+SHARE_DTYPE = np.float16
 TERMS_PER_GRIEVANCE = 60
 # Words kept per platform too: what people say on each is what the team answering there reads.
 TERMS_PER_PLATFORM = 24
@@ -68,6 +74,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig, 
             g["v"] = np.asarray(g["v"]) + vec
             g["n"] += 1
             g["last"] = max(g["last"], b)
+            _heard_on(g, platform, 1, vec)
             c.moved(c.gids[j], g, cfg)
             return c.gids[j]
     if len(state["grievances"]) >= cfg.max_grievances:
@@ -75,7 +82,7 @@ def assign(state: dict[str, Any], vec: np.ndarray, b: int, cfg: DetectorConfig, 
     gid = state["next_gid"]
     state["next_gid"] += 1
     g = state["grievances"][gid] = {"v": vec.copy(), "n": 1, "last": b, "plat": {}, "ids": {}, "terms": {},
-                                    "pterms": {}, "spikes": {}, "incident": None}
+                                    "pterms": {}, "spikes": {}, "incident": None, "home": platform, "away": {}}
     c.added(gid, g, cfg)
     return gid
 
@@ -204,7 +211,38 @@ def add_rows(into: dict[int, list], rows: dict[int, list]) -> None:
             have[G_FLAGGED] or row[G_FLAGGED], have[G_REACH] + row[G_REACH]]
 
 
+def _heard_on(g: dict[str, Any], platform: str, n: int, vec: np.ndarray) -> None:
+    """Add n complaints (vec, their vectors' sum) on `platform` to what the grievance says
+    there. Its first platform's share is its total less the others' (`said_on`), so a
+    grievance heard on one platform stores no second vector; the others are kept in float16
+    (a quarter of a centroid's room, SHARE_DTYPE), as busy brands' background grievances are
+    heard everywhere."""
+    if platform == g.get("home"):
+        return
+    away = g.get("away")
+    if away is None:
+        return  # stored by a version that kept no platform's share: unknown for its lifetime
+    have = away.get(platform)
+    total = vec if have is None else np.asarray(have[1], dtype=np.float64) + vec
+    away[platform] = [n + (have[0] if have else 0), total.astype(SHARE_DTYPE)]
+
+
+def said_on(g: dict[str, Any]) -> dict[str, tuple[int, np.ndarray]]:
+    """Per platform, the grievance's complaints there and their vectors' sum ({} if unknown)."""
+    if g.get("away") is None:
+        return {}
+    out = {p: (n, np.asarray(v, dtype=np.float64)) for p, (n, v) in g["away"].items()}
+    home_n = g["n"] - sum(n for n, _ in out.values())
+    home_v = np.asarray(g["v"], dtype=np.float64) - sum((v for _, v in out.values()), np.zeros(len(g["v"])))
+    return {**out, g["home"]: (home_n, home_v)} if home_n > 0 else out
+
+
 def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
+    shares = said_on(gone)
+    if not shares:
+        keep["away"] = None  # what each platform says can no longer be told apart
+    for platform, (n, vec) in shares.items():
+        _heard_on(keep, platform, n, vec)
     keep["v"] = np.asarray(keep["v"]) + np.asarray(gone["v"])
     keep["n"] += gone["n"]
     keep["last"] = max(keep["last"], gone["last"])
@@ -232,6 +270,26 @@ def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) 
     close = sims >= threshold
     close[_centroids_of(state, gid, cfg).index[gid]] = True
     return [order[j] for j in close.nonzero()[0]]
+
+
+def platforms_likeness(state: dict[str, Any], gids: list[int], a: str, b: str, cfg: DetectorConfig) -> float | None:
+    """How alike what grievances gids say on platform a is to what they say on b, on the
+    chance-corrected scale; None when either has fewer than LEAST_SAID complaints, or a member's
+    shares are unknown: too little to tell."""
+    sums = {a: [0, 0.0], b: [0, 0.0]}
+    for gid in gids:
+        shares = said_on(state["grievances"][gid])
+        if not shares:
+            return None
+        for p in (a, b):
+            if p in shares:
+                sums[p][0] += shares[p][0]
+                sums[p][1] = sums[p][1] + shares[p][1]
+    (n_a, v_a), (n_b, v_b) = sums[a], sums[b]
+    if min(n_a, n_b) < LEAST_SAID:
+        return None
+    cos = float(unit(v_a).dot(unit(v_b)))
+    return cos / max(LEAST_EXPECTED, float(expected(n_a, n_b, cfg.complaint_likeness)))
 
 
 def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorConfig) -> float:

@@ -17,6 +17,7 @@ import math
 import re
 from typing import Any
 
+from ..long_form import LONG_FORM_PLATFORMS
 from ..records import IncidentEvent, PlatformActivity
 from ..timeutil import format_epoch
 from . import grievances
@@ -96,6 +97,8 @@ def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg
 
 def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
     spikes = _spikes(state, group)
+    if not _legs_alike(state, group, spikes, cfg):
+        return
     first = min(spikes, key=lambda p: (spikes[p]["onset"], p))
     iid = incident_id(brand, first, spikes[first]["onset"])
     if iid in state["incidents"]:  # the same storm, from the same onset: it is open already
@@ -108,6 +111,21 @@ def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: Dete
     _join(state, inc, group)
     if cfg.look_back:
         _look_back(state, inc, b, cfg)
+
+
+def _legs_alike(state: dict[str, Any], group: list[int], spikes: dict[str, dict], cfg: DetectorConfig) -> bool:
+    """Whether the group says alike things on its first two platforms (`legs_similarity`),
+    or has too few complaints on either to tell.
+
+    Not asked of a long-form platform: a blog post's embedding is the whole post's, framing
+    and all (long_form.py), so one about the storm is less like its tweets than they are
+    like each other, and the bar would hold back real storms reaching blogs.
+    """
+    first, second = sorted(spikes, key=lambda p: (spikes[p]["onset"], p))[:2]
+    if not cfg.legs_similarity or {first, second} & LONG_FORM_PLATFORMS:
+        return True
+    alike = grievances.platforms_likeness(state, group, first, second, cfg)
+    return alike is None or alike >= cfg.legs_similarity
 
 
 def _look_back(state: dict[str, Any], inc: dict[str, Any], b: int, cfg: DetectorConfig) -> None:

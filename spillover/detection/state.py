@@ -28,6 +28,10 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
          "plat": {platform: {bucket: [complaints, first_ts, flagged, reach]}},
          "ids": {bucket: [[ts, post_id, platform], ...]}, "terms": {term: n},
          "pterms": {platform: {term: n}},            # the words said on each platform
+         "home": platform,                           # where its first complaint was posted
+         "away": {platform: [n, half_vector]} | None,  # its complaints elsewhere and their sum
+                                                     # (float16, {"<f2": base64}); the home
+                                                     # platform's share is the rest (None: unknown)
          "spikes": {platform: {"onset", "first_bucket", "last_bucket", "peak_ratio", "expected"}},
          "incident": id | None}},
      "next_gid": int,
@@ -100,6 +104,8 @@ def drop_before(by_bucket: dict[int, Any], oldest: int, first: int | None = None
 # at half their size and a small part of the time (centroids are most of a state). The key is
 # no word, platform, bucket or incident id, and does not start with "_" (a cache's mark).
 VECTOR = "<f8"
+# A grievance's per-platform shares (grievances.SHARE_DTYPE): float16, base64 in either form.
+HALF_VECTOR = "<f2"
 
 
 def _is_vector(value: Any) -> bool:
@@ -109,6 +115,8 @@ def _is_vector(value: Any) -> bool:
 def _plain(value: Any) -> Any:
     if _is_vector(value):
         return {VECTOR: base64.b64encode(value.astype("<f8").tobytes()).decode("ascii")}
+    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float16:
+        return {HALF_VECTOR: base64.b64encode(value.astype("<f2").tobytes()).decode("ascii")}
     if hasattr(value, "tolist"):  # other numpy arrays and scalars
         return value.tolist()
     raise TypeError(f"cannot store {type(value).__name__} in detector state")
@@ -130,6 +138,8 @@ def _int_keys(pairs: list[tuple[str, Any]]) -> Any:
     # all digits (platforms and terms start with a letter), so this is unambiguous.
     if len(pairs) == 1 and pairs[0][0] == VECTOR:
         return np.frombuffer(base64.b64decode(pairs[0][1]), dtype="<f8").astype(np.float64)
+    if len(pairs) == 1 and pairs[0][0] == HALF_VECTOR:
+        return np.frombuffer(base64.b64decode(pairs[0][1]), dtype="<f2").astype(np.float16)
     return {int(k) if k.lstrip("-").isdigit() else k: v for k, v in pairs}
 
 

@@ -1009,6 +1009,30 @@ def test_what_each_platform_says_is_stored_in_half_floats_and_read_back_exactly(
     assert [e.to_dict() for e in events] == [e.to_dict() for e in straight] and straight
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_state_stored_before_each_platforms_share_was_kept_goes_on_deciding(seed):
+    """A state an older version saved has grievances without their per-platform shares: what
+    they say on each platform is unknown, so they open as before the check (the two problems
+    too, under a lenient join), and new grievances are checked."""
+    lenient = dataclasses.replace(SETTINGS, cross_platform_join_similarity=SETTINGS.join_similarity)
+
+    def restored_at(posts, hour):
+        detector, states, events = Detector(lenient), {}, []
+        for p in posts:
+            if hour is not None and p.event_time >= T0 + hour * HOUR:
+                for g in states["Acme"]["grievances"].values():
+                    del g["home"], g["away"]
+                hour = None
+            events.extend(detector.observe(states, p))
+        return events
+
+    rng = random.Random(seed)
+    two = by_time(_embedded_background(seed) + _one_wording("a", 11, "twitter", 50, rng)
+                  + _one_wording("b", 12, "facebook", 50.25, rng))
+    assert _about_both(restored_at(two, 50.5))  # its grievance formed before: unknown
+    assert not _about_both(restored_at(two, 40))  # formed after the restore: checked
+
+
 def _about_both(events) -> bool:
     """Whether an incident holds complaints of both problems (a lenient join can also link
     background grumbles, which is not what these tests are about)."""

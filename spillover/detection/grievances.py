@@ -277,10 +277,11 @@ def platforms_likeness(state: dict[str, Any], gids: list[int], a: str, b: str, c
     chance-corrected scale; None when either has fewer than LEAST_SAID complaints, or a member's
     shares are unknown: too little to tell."""
     sums = {a: [0, 0.0], b: [0, 0.0]}
+    dim = len(state["grievances"][gids[0]]["v"])
     for gid in gids:
         shares = said_on(state["grievances"][gid])
-        if not shares:
-            return None
+        if not shares or len(state["grievances"][gid]["v"]) != dim:
+            return None  # unknown, or members of two models' embeddings
         for p in (a, b):
             if p in shares:
                 sums[p][0] += shares[p][0]

@@ -122,7 +122,7 @@ def test_each_platform_of_an_incident_shows_what_people_write_there():
     words beside the ones they share."""
     fb = burst("facebook", 33, 30, 2, text="acme charged me twice for my phone bill, support ignores me")
     tw = burst("twitter", 35, 60, 3, text="acme charged me twice for my phone bill, refund refused", tag="t")
-    # Without embeddings, posts are hashed words, and these two share four of six: 0.67 alike,
+    # Without embeddings, posts are hashed words, and these two share four of six: 0.63 alike,
     # under `legs_similarity`, which is about embeddings telling two problems apart.
     events, _ = run(by_time(background() + fb + tw), dataclasses.replace(SETTINGS, legs_similarity=0.0))
     assert events[0].status == "opened"

@@ -13,7 +13,8 @@ that, the most alike heard on its platform within `burst_join_minutes`, at
 `burst_join_similarity` (one burst told in several wordings); or it starts a new one. A brand
 keeps at most `max_grievances`; the one idle longest makes room, unless an incident holds it.
 Grievances count their complaints per platform in event-time buckets, which is what spikes.py
-tests.
+tests, and keep what they say on each platform (`said_on`), which an opening incident compares
+(`platforms_likeness`).
 """
 from __future__ import annotations
 

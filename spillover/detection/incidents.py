@@ -2,8 +2,10 @@
 
 Opened when spikes of the same grievance (one group of complaints, or groups whose centroids
 are at least `link_similarity` alike, or those a storm's platform bursts tie together:
-bursts.py) stand on two platforms within `link` buckets (its other platforms are then asked
-whether it had been loud there too, unseen: `_look_back`); escalated
+bursts.py) stand on two platforms within `link` buckets and say alike things on both
+(`legs_similarity`: two problems folded into one group by chance say different things on
+their platforms); its other platforms are then asked whether it had been loud there too,
+unseen (`_look_back`). Escalated
 when it reaches another platform; updated when its complaints grow by `update_growth` or its
 severity rises; resolved after `quiet` buckets without a spike. One id throughout. Loud
 again after it was resolved, only where it had been, the grievance opens a new incident whose

@@ -5,9 +5,9 @@ are at least `link_similarity` alike, or those a storm's platform bursts tie tog
 bursts.py) stand on two platforms within `link` buckets and say alike things on both
 (`legs_similarity`: two problems folded into one group by chance say different things on
 their platforms); its other platforms are then asked whether it had been loud there too,
-unseen (`_look_back`). Escalated
-when it reaches another platform; updated when its complaints grow by `update_growth` or its
-severity rises; resolved after `quiet` buckets without a spike. One id throughout. Loud
+unseen (`_look_back`). Escalated when it reaches another platform; updated when its
+complaints grow by `update_growth` or its severity rises; resolved after `quiet` buckets
+without a spike. One id throughout. Loud
 again after it was resolved, only where it had been, the grievance opens a new incident whose
 `follows` names the old one; loud on a new platform too, within `link` of its last spike, the
 old one goes on (`_reopen`).

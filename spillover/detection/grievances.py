@@ -290,8 +290,7 @@ def platforms_likeness(state: dict[str, Any], gids: list[int], a: str, b: str, c
     (n_a, v_a), (n_b, v_b) = sums[a], sums[b]
     if min(n_a, n_b) < LEAST_SAID:
         return None
-    cos = float(unit(v_a).dot(unit(v_b)))
-    return cos / max(LEAST_EXPECTED, float(expected(n_a, n_b, cfg.complaint_likeness)))
+    return _scaled(v_a, v_b, n_a, n_b, cfg)
 
 
 def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorConfig) -> float:
@@ -299,8 +298,14 @@ def likeness(state: dict[str, Any], a: list[int], b: list[int], cfg: DetectorCon
     va, vb = _total(state, a), _total(state, b)
     if len(va) != len(vb):
         return -1.0
+    return _scaled(va, vb, _count(state, a), _count(state, b), cfg)
+
+
+def _scaled(va: np.ndarray, vb: np.ndarray, n_a: float, n_b: float, cfg: DetectorConfig) -> float:
+    """The cosine of two sums of n_a and n_b complaints over what two such groups about one
+    problem show on average: the chance-corrected scale."""
     cos = float(unit(va).dot(unit(vb)))
-    return cos / max(LEAST_EXPECTED, float(expected(_count(state, a), _count(state, b), cfg.complaint_likeness)))
+    return cos / max(LEAST_EXPECTED, float(expected(n_a, n_b, cfg.complaint_likeness)))
 
 
 def _likeness_to(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> tuple[np.ndarray, list[int]]:

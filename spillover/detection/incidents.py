@@ -7,10 +7,9 @@ bursts.py) stand on two platforms within `link` buckets and say alike things on 
 their platforms); its other platforms are then asked whether it had been loud there too,
 unseen (`_look_back`). Escalated when it reaches another platform; updated when its
 complaints grow by `update_growth` or its severity rises; resolved after `quiet` buckets
-without a spike. One id throughout. Loud
-again after it was resolved, only where it had been, the grievance opens a new incident whose
-`follows` names the old one; loud on a new platform too, within `link` of its last spike, the
-old one goes on (`_reopen`).
+without a spike. One id throughout. Loud again after it was resolved, only where it had been,
+the grievance opens a new incident whose `follows` names the old one; loud on a new platform
+too, within `link` of its last spike, the old one goes on (`_reopen`).
 """
 from __future__ import annotations
 
@@ -99,9 +98,10 @@ def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg
 
 def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
     spikes = _spikes(state, group)
-    if not _legs_alike(state, group, spikes, cfg):
+    path = sorted(spikes, key=lambda p: (spikes[p]["onset"], p))
+    if not _legs_alike(state, group, path[0], path[1], cfg):
         return
-    first = min(spikes, key=lambda p: (spikes[p]["onset"], p))
+    first = path[0]
     iid = incident_id(brand, first, spikes[first]["onset"])
     if iid in state["incidents"]:  # the same storm, from the same onset: it is open already
         _join(state, state["incidents"][iid], group)
@@ -115,7 +115,7 @@ def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: Dete
         _look_back(state, inc, b, cfg)
 
 
-def _legs_alike(state: dict[str, Any], group: list[int], spikes: dict[str, dict], cfg: DetectorConfig) -> bool:
+def _legs_alike(state: dict[str, Any], group: list[int], first: str, second: str, cfg: DetectorConfig) -> bool:
     """Whether the group says alike things on its first two platforms (`legs_similarity`),
     or has too few complaints on either to tell.
 
@@ -123,7 +123,6 @@ def _legs_alike(state: dict[str, Any], group: list[int], spikes: dict[str, dict]
     and all (long_form.py), so one about the storm is less like its tweets than they are
     like each other, and the bar would hold back real storms reaching blogs.
     """
-    first, second = sorted(spikes, key=lambda p: (spikes[p]["onset"], p))[:2]
     if not cfg.legs_similarity or {first, second} & LONG_FORM_PLATFORMS:
         return True
     alike = grievances.platforms_likeness(state, group, first, second, cfg)

@@ -112,11 +112,14 @@ def _is_vector(value: Any) -> bool:
     return isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float64
 
 
+# Each base64 form and the little-endian dtype its bytes are in.
+BASE64_FORMS = {VECTOR: np.dtype("<f8"), HALF_VECTOR: np.dtype("<f2")}
+
+
 def _plain(value: Any) -> Any:
-    if _is_vector(value):
-        return {VECTOR: base64.b64encode(value.astype("<f8").tobytes()).decode("ascii")}
-    if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == np.float16:
-        return {HALF_VECTOR: base64.b64encode(value.astype("<f2").tobytes()).decode("ascii")}
+    for tag, dtype in BASE64_FORMS.items():
+        if isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype == dtype.type:
+            return {tag: base64.b64encode(value.astype(dtype).tobytes()).decode("ascii")}
     if hasattr(value, "tolist"):  # other numpy arrays and scalars
         return value.tolist()
     raise TypeError(f"cannot store {type(value).__name__} in detector state")
@@ -136,10 +139,9 @@ def dumps(state: dict[str, Any]) -> str:
 def _int_keys(pairs: list[tuple[str, Any]]) -> Any:
     # Buckets and grievance ids are int keys; JSON turns them into strings. Names never are
     # all digits (platforms and terms start with a letter), so this is unambiguous.
-    if len(pairs) == 1 and pairs[0][0] == VECTOR:
-        return np.frombuffer(base64.b64decode(pairs[0][1]), dtype="<f8").astype(np.float64)
-    if len(pairs) == 1 and pairs[0][0] == HALF_VECTOR:
-        return np.frombuffer(base64.b64decode(pairs[0][1]), dtype="<f2").astype(np.float16)
+    if len(pairs) == 1 and pairs[0][0] in BASE64_FORMS:
+        dtype = BASE64_FORMS[pairs[0][0]]
+        return np.frombuffer(base64.b64decode(pairs[0][1]), dtype=dtype).astype(dtype.type)
     return {int(k) if k.lstrip("-").isdigit() else k: v for k, v in pairs}
 
 

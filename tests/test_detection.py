@@ -1033,6 +1033,34 @@ def test_a_state_stored_before_each_platforms_share_was_kept_goes_on_deciding(se
     assert not _about_both(restored_at(two, 40))  # formed after the restore: checked
 
 
+def test_a_wording_of_an_open_storm_from_its_onset_joins_it_whatever_its_platforms_say():
+    """A group placed with the onset an open incident was opened from is that storm, already
+    open: it joins, even if what it says on its two platforms is too unalike to open one."""
+    import numpy as np
+
+    from spillover.detection import incidents
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    state = new_brand_state()
+    g = _fragment(0, [1.0, 0, 0, 0], 4, "twitter", b, True)
+    g["plat"]["facebook"] = {b: [4, b * 300.0 + 60, 1, 0]}
+    g["spikes"]["facebook"] = dict(g["spikes"]["twitter"], onset=b * 300.0 + 60)
+    # Four complaints a platform, one problem on twitter and another on facebook.
+    g["v"], g["n"], g["home"] = np.array([4.0, 4.0, 0, 0]), 8, "twitter"
+    g["away"] = {"facebook": [4, np.array([0, 4.0, 0, 0], dtype=np.float16)]}
+    state["grievances"], state["next_gid"] = {0: g}, 1
+    assert not incidents._legs_alike(state, [0], "twitter", "facebook", cfg)
+    incidents._open(state, "Acme", [0], b, cfg)
+    assert state["incidents"] == {} and g["incident"] is None  # too unalike to open
+
+    iid = incidents.incident_id("Acme", "twitter", b * 300.0)
+    state["incidents"][iid] = {"id": iid, "members": [], "path": ["twitter", "facebook"]}
+    incidents._open(state, "Acme", [0], b, cfg)
+    assert g["incident"] == iid and state["incidents"][iid]["members"] == [0]
+
+
 def _about_both(events) -> bool:
     """Whether an incident holds complaints of both problems (a lenient join can also link
     background grumbles, which is not what these tests are about)."""

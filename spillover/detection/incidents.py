@@ -99,12 +99,12 @@ def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg
 def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
     spikes = _spikes(state, group)
     path = sorted(spikes, key=lambda p: (spikes[p]["onset"], p))
-    if not _legs_alike(state, group, path[0], path[1], cfg):
-        return
     first = path[0]
     iid = incident_id(brand, first, spikes[first]["onset"])
     if iid in state["incidents"]:  # the same storm, from the same onset: it is open already
         _join(state, state["incidents"][iid], group)
+        return
+    if not _legs_alike(state, group, path[0], path[1], cfg):
         return
     state["opened"] += 1
     inc = state["incidents"][iid] = {"id": iid, "opened_at": b, "members": [], "path": [], "onsets": {},

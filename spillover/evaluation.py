@@ -90,7 +90,10 @@ class Score:
         }
 
 
-TRAITS = ("speed", "strength", "platforms")
+# "second": the platform the storm reached second, whose take-off starts the delay. In the
+# scenarios half the blog posts reach the pipeline one to five hours after they were written,
+# so a storm whose second platform is a blog cannot be caught as soon as one reaching twitter.
+TRAITS = ("speed", "strength", "platforms", "second")
 # Tables read from fast to slow and from weak to strong (platforms: by their number).
 _RANK = {"fast": 0, "weak": 0, "normal": 1, "slow": 2, "strong": 2}
 
@@ -103,9 +106,10 @@ def _trait_order(key: str) -> tuple:
 def _recall_by_kind(s: Score) -> dict[str, dict[str, dict[str, Any]]]:
     """{"speed": {"fast": {"found", "planted", "recall", "median_delay_min", "path_right",
     "path_right_by_first_posts", "first_posts_in_order"}, ...}, "strength": ..., "platforms":
-    {"2": ...}}. A median delay over all storms mixes strong ones with weak ones, whose few
-    posts come over hours: this tells how soon a strong storm is caught. Path right likewise:
-    two platforms minutes apart are a coin toss to tell apart, two hours apart are not."""
+    {"2": ...}, "second": {"blog": ...}}. A median delay over all storms mixes strong ones with
+    weak ones, whose few posts come over hours: this tells how soon a strong storm is caught.
+    Path right likewise: two platforms minutes apart are a coin toss to tell apart, two hours
+    apart are not."""
     delays: dict[str, list[float]] = defaultdict(list)
     for key, minutes in s.delays_by:
         delays[key].append(minutes)
@@ -123,9 +127,9 @@ def _recall_by_kind(s: Score) -> dict[str, dict[str, dict[str, Any]]]:
 
 def _traits(planted: dict[str, Any]) -> list[str]:
     """The kinds a planted incident counts under (truth files written before speed and strength
-    were recorded: its number of platforms only)."""
+    were recorded: its platforms only)."""
     told = [f"{t}={planted[t]}" for t in ("speed", "strength") if planted.get(t)]
-    return told + [f"platforms={len(planted['path'])}"]
+    return told + [f"platforms={len(planted['path'])}", f"second={planted['path'][1]}"]
 
 
 def _ratio(a: float, b: float) -> float | None:

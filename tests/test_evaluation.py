@@ -144,7 +144,9 @@ def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
                   "slow": {"found": 0, "planted": 1, "recall": 0.0, **missed}},
         "strength": {"weak": {"found": 1, "planted": 2, "recall": 0.5, **found_30}},
         "platforms": {"2": {"found": 1, "planted": 1, "recall": 1.0, **found_30},
-                      "3": {"found": 0, "planted": 1, "recall": 0.0, **missed}}}
+                      "3": {"found": 0, "planted": 1, "recall": 0.0, **missed}},
+        "second": {"blog": {"found": 0, "planted": 1, "recall": 0.0, **missed},
+                   "twitter": {"found": 1, "planted": 1, "recall": 1.0, **found_30}}}
     assert kinds["decoys_raised_by_kind"] == {"decoy_two_grievances": {"raised": 1, "decoys": 1}}
     lines = by_kind({"spillover": kinds})
     assert lines[1].split() == ["speed", "fast", "slow"] and lines[2].split() == ["spillover", "1/1", "(30)", "0/1"]
@@ -159,6 +161,7 @@ def test_incidents_found_and_decoys_raised_are_told_apart_by_kind():
     assert both["recall_by_kind"]["strength"]["strong"]["median_delay_min"] == 60.0  # of 30 and 90
     # Truth written before speed and strength were recorded is told apart by its platforms only.
     assert list(score([PLANTED], []).summary()["recall_by_kind"]["platforms"]) == ["2"]
+    assert list(score([PLANTED], []).summary()["recall_by_kind"]["second"]) == ["twitter"]
 
 
 def test_generated_truth_says_how_fast_and_strong_each_incident_is():

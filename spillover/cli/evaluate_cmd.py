@@ -170,8 +170,8 @@ def run(args) -> int:
 
 
 def by_kind(results: dict[str, dict]) -> list[str]:
-    """Incidents found of each kind (speed, strength, platforms) with their median delay, and
-    decoys raised of each kind."""
+    """Incidents found of each kind (speed, strength, platforms, the platform reached second)
+    with their median delay, and decoys raised of each kind."""
     lines = ["incidents found, of each kind (median delay in minutes):"]
     for trait, values in next(iter(results.values()))["recall_by_kind"].items():
         titles = [f"{v:>14}" for v in values]  # wide enough for "12/14 (135)"

@@ -129,7 +129,8 @@ def _traits(planted: dict[str, Any]) -> list[str]:
     """The kinds a planted incident counts under (truth files written before speed and strength
     were recorded: its platforms only)."""
     told = [f"{t}={planted[t]}" for t in ("speed", "strength") if planted.get(t)]
-    return told + [f"platforms={len(planted['path'])}", f"second={planted['path'][1]}"]
+    told.append(f"platforms={len(planted['path'])}")
+    return told + [f"second={planted['path'][1]}"] if len(planted["path"]) > 1 else told
 
 
 def _ratio(a: float, b: float) -> float | None:

@@ -130,7 +130,9 @@ def _traits(planted: dict[str, Any]) -> list[str]:
     were recorded: its platforms only)."""
     told = [f"{t}={planted[t]}" for t in ("speed", "strength") if planted.get(t)]
     told.append(f"platforms={len(planted['path'])}")
-    return told + [f"second={planted['path'][1]}"] if len(planted["path"]) > 1 else told
+    if len(planted["path"]) > 1:
+        told.append(f"second={planted['path'][1]}")
+    return told
 
 
 def _ratio(a: float, b: float) -> float | None:

@@ -104,7 +104,7 @@ def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: Dete
     if iid in state["incidents"]:  # the same storm, from the same onset: it is open already
         _join(state, state["incidents"][iid], group)
         return
-    if not _legs_alike(state, group, path[0], path[1], cfg):
+    if not _legs_alike(state, group, first, path[1], cfg):
         return
     state["opened"] += 1
     inc = state["incidents"][iid] = {"id": iid, "opened_at": b, "members": [], "path": [], "onsets": {},

@@ -218,20 +218,23 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
         row[COUNTED] = 2
         hist["flagged"] += 1
         return
-    hour = hour_of(bucket, cfg)
+    # hour_of and day_of inline: this runs for every platform at every bucket closed.
+    t = bucket * cfg.bucket_s
+    hour, day = int(t % DAY_S // 3600), int((t + cfg.day_offset_s) // DAY_S)
     hist["slots"][hour] += 1
-    hist["day_slots"][weekday_of(bucket, cfg)] += 1
+    hist["day_slots"][_weekday(day)] += 1
+    posts = 0
     if row is not None:
+        posts = row[TOTAL]
         row[COUNTED] = 1
-        hist["total"] += row[TOTAL]
+        hist["total"] += posts
         hist["neg"] += row[NEG]
-        hist["hours"][hour] += row[TOTAL]
-    _count_day(plat, bucket, row[TOTAL] if row is not None else 0, cfg)
+        hist["hours"][hour] += posts
+    _count_day(plat, day, posts, cfg)
 
 
-def _count_day(plat: dict, bucket: int, posts: int, cfg: DetectorConfig) -> None:
-    """Add a bucket entering the history to its day's count; a new day closes the last one."""
-    day = day_of(bucket, cfg)
+def _count_day(plat: dict, day: int, posts: int, cfg: DetectorConfig) -> None:
+    """Add a bucket entering the history (on `day`) to its day's count; a new day closes the last one."""
     week = plat.get("week")
     if week is None:
         week = plat["week"] = {"day": day, "posts": 0, "slots": 0, "rates": [[] for _ in range(7)]}
@@ -259,21 +262,19 @@ def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
     if bucket < plat["first"]:
         return
     row = plat["buckets"].get(bucket)
-    if row is None:
-        hist["slots"][hour_of(bucket, cfg)] -= 1
-        hist["day_slots"][weekday_of(bucket, cfg)] -= 1
-        return
-    if row[COUNTED] == 2:
+    if row is not None and row[COUNTED] == 2:
         hist["flagged"] -= 1
     else:
-        hour = hour_of(bucket, cfg)
+        t = bucket * cfg.bucket_s
+        hour = int(t % DAY_S // 3600)
         hist["slots"][hour] -= 1
-        hist["day_slots"][weekday_of(bucket, cfg)] -= 1
-        if row[COUNTED] == 1:
+        hist["day_slots"][_weekday(int((t + cfg.day_offset_s) // DAY_S))] -= 1
+        if row is not None and row[COUNTED] == 1:
             hist["total"] -= row[TOTAL]
             hist["neg"] -= row[NEG]
             hist["hours"][hour] -= row[TOTAL]
-    row[COUNTED] = 0
+    if row is not None:
+        row[COUNTED] = 0
 
 
 def _rebuild(plat: dict, b: int, cfg: DetectorConfig) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from helpers import HOUR, T0, background, burst, by_time, post
 
 from spillover.detection import Detector
 from spillover.detection.significance import negative_binomial_sf, poisson_sf
+from spillover.detection.terms import merge_terms
 from spillover.settings import DetectionSettings
 from spillover.watchlist import Watchlist
 
@@ -1263,3 +1264,25 @@ def test_posts_without_an_embedding_amid_those_with_one_do_not_stop_the_detector
     events, states = run(by_time(plain + storm), apart)
     assert {len(v) for s in states.values() for hours in s["heard"].values() for v in hours.values()} >= {DIM}
     assert [set(e.path[:2]) for e in events if e.status == "opened"] == [{"twitter", "facebook"}]
+
+
+def test_a_grievance_keeps_its_most_said_words_ties_broken_by_the_word():
+    """The words kept for a summary are the most frequent, ties by word: deterministic, so
+    replay and stream summarise alike, and a word said once never pushes out a common one."""
+    kept: dict[str, int] = {}
+    for words in (["refund", "late", "zebra"], ["refund", "apple"], ["refund", "late"], ["mango", "kiwi"]):
+        merge_terms(kept, words, 3)
+    assert kept == {"refund": 3, "late": 2, "apple": 1}
+    merge_terms(kept, {"kiwi": 2, "mango": 2}, 3)  # a merged grievance's counts: all outnumber "apple"
+    assert kept == {"refund": 3, "kiwi": 2, "late": 2}
+    rng = random.Random(7)
+    vocabulary = [f"word{i:03d}" for i in range(120)]
+    for _ in range(400):
+        new = rng.sample(vocabulary, rng.randint(1, 9))
+        if rng.random() < 0.2:
+            new = {w: rng.randint(1, 6) for w in new}
+        counts = dict(kept)
+        for w in new:
+            counts[w] = counts.get(w, 0) + (new[w] if isinstance(new, dict) else 1)
+        merge_terms(kept, new, 24)
+        assert kept == dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:24])

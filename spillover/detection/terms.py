@@ -33,10 +33,20 @@ def merge_terms(into: dict[str, int], terms: dict[str, int] | list[str], cap: in
     items = terms.items() if isinstance(terms, dict) else ((t, 1) for t in terms)
     for term, count in items:
         into[term] = into.get(term, 0) + count
-    if len(into) > cap:
-        keep = sorted(into.items(), key=lambda kv: (-kv[1], kv[0]))[:cap]
-        into.clear()
-        into.update(keep)
+    excess = len(into) - cap
+    if excess <= 0:
+        return
+    # Usually a complaint's few new words push out as many words said once: drop those
+    # without sorting all the rest, as this runs for every complaint of a busy grievance.
+    least = min(into.values())
+    tied = [t for t, n in into.items() if n == least]
+    if len(tied) >= excess:
+        for term in sorted(tied)[len(tied) - excess:]:
+            del into[term]
+        return
+    keep = sorted(into.items(), key=lambda kv: (-kv[1], kv[0]))[:cap]
+    into.clear()
+    into.update(keep)
 
 
 def top_terms(counts: dict[str, int], n: int = 6) -> list[str]:

@@ -98,13 +98,12 @@ def _bursting(plat: dict[str, Any], b: int, usual: traffic.Usual, cfg: DetectorC
     windows = cfg.burst_windows
     # One pass over the longest window gives every window's sums: this runs for each platform
     # with complaints in each bucket closed.
-    sums, total, n, buckets = {}, 0, 0, plat["buckets"]
-    for k in range(b, b - windows[-1], -1):
-        row = buckets.get(k)
-        if row is not None:
-            total, n = total + row[TOTAL], n + row[NEG]
-        if b - k + 1 in windows:
-            sums[b - k + 1] = total, n
+    sums, total, n, buckets, k = {}, 0, 0, plat["buckets"], b
+    for w in windows:  # shortest first: each window's sums go on from the last's
+        for row in map(buckets.get, range(k, b - w, -1)):
+            if row is not None:
+                total, n = total + row[TOTAL], n + row[NEG]
+        sums[w], k = (total, n), b - w
     if n < cfg.platform_burst_min_complaints:
         return None
     alpha = cfg.platform_burst_alpha / len(windows)

@@ -30,9 +30,12 @@ def post_terms(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
 
 def merge_terms(into: dict[str, int], terms: dict[str, int] | list[str], cap: int) -> None:
     """Add term counts, keeping only the `cap` most frequent (ties by word, so deterministic)."""
-    items = terms.items() if isinstance(terms, dict) else ((t, 1) for t in terms)
-    for term, count in items:
-        into[term] = into.get(term, 0) + count
+    if isinstance(terms, dict):
+        for term, count in terms.items():
+            into[term] = into.get(term, 0) + count
+    else:  # a post's words, once each: the common case, so no pairs are built for it
+        for term in terms:
+            into[term] = into.get(term, 0) + 1
     excess = len(into) - cap
     if excess <= 0:
         return

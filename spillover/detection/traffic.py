@@ -26,13 +26,20 @@ def bucket_of(ts: float, cfg: DetectorConfig) -> int:
     return int(ts // cfg.bucket_s)
 
 
+def clock(bucket: int, cfg: DetectorConfig) -> tuple[int, int]:
+    """(hour of the day in UTC, the brand's day: days since the epoch at its UTC offset) of the
+    bucket. Both at once: the baseline sums need both for every platform at every bucket closed."""
+    t = bucket * cfg.bucket_s
+    return int(t % DAY_S // 3600), int((t + cfg.day_offset_s) // DAY_S)
+
+
 def hour_of(bucket: int, cfg: DetectorConfig) -> int:
-    return int(bucket * cfg.bucket_s % DAY_S // 3600)
+    return clock(bucket, cfg)[0]
 
 
 def day_of(bucket: int, cfg: DetectorConfig) -> int:
     """The brand's day the bucket falls in (days since the epoch, at its UTC offset)."""
-    return int((bucket * cfg.bucket_s + cfg.day_offset_s) // DAY_S)
+    return clock(bucket, cfg)[1]
 
 
 def weekday_of(bucket: int, cfg: DetectorConfig) -> int:
@@ -218,9 +225,7 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
         row[COUNTED] = 2
         hist["flagged"] += 1
         return
-    # hour_of and day_of inline: this runs for every platform at every bucket closed.
-    t = bucket * cfg.bucket_s
-    hour, day = int(t % DAY_S // 3600), int((t + cfg.day_offset_s) // DAY_S)
+    hour, day = clock(bucket, cfg)
     hist["slots"][hour] += 1
     hist["day_slots"][_weekday(day)] += 1
     posts = 0
@@ -265,10 +270,9 @@ def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
     if row is not None and row[COUNTED] == 2:
         hist["flagged"] -= 1
     else:
-        t = bucket * cfg.bucket_s
-        hour = int(t % DAY_S // 3600)
+        hour, day = clock(bucket, cfg)
         hist["slots"][hour] -= 1
-        hist["day_slots"][_weekday(int((t + cfg.day_offset_s) // DAY_S))] -= 1
+        hist["day_slots"][_weekday(day)] -= 1
         if row is not None and row[COUNTED] == 1:
             hist["total"] -= row[TOTAL]
             hist["neg"] -= row[NEG]

@@ -335,11 +335,22 @@ class _Centroids:
         gs = state["grievances"]
         self.gids = [gid for gid in sorted(gs) if len(gs[gid]["v"]) == dim]
         self.index = {gid: j for j, gid in enumerate(self.gids)}
-        rows = [unit(np.asarray(gs[gid]["v"], dtype=np.float64)) for gid in self.gids]
-        self.matrix = np.array(rows).reshape(len(rows), dim)
-        self.counts = np.array([gs[gid]["n"] for gid in self.gids], dtype=np.float64)
-        self.sure = certainty(self.counts, cfg.complaint_likeness)
+        n = len(self.gids)
+        # Rows to spare: a new grievance's row is written into the buffer rather than the whole
+        # matrix copied (a new one every few complaints on a busy brand).
+        self._rows = np.zeros((max(n, cfg.max_grievances) + 1, dim))
+        self._counts = np.zeros(len(self._rows))
+        self._sure = np.zeros(len(self._rows))
+        for j, gid in enumerate(self.gids):
+            self._rows[j] = unit(np.asarray(gs[gid]["v"], dtype=np.float64))
+            self._counts[j] = gs[gid]["n"]
+        self._sure[:n] = certainty(self._counts[:n], cfg.complaint_likeness)
+        self._views(n)
         self.likeness: dict[int, np.ndarray] = {}
+
+    def _views(self, n: int) -> None:
+        """The first n rows as the matrix, counts and certainties the callers read and write."""
+        self.matrix, self.counts, self.sure = self._rows[:n], self._counts[:n], self._sure[:n]
 
     def moved(self, gid: int, g: dict[str, Any], cfg: DetectorConfig) -> None:
         """Grievance gid took complaints: its row, its size and every likeness change."""
@@ -353,11 +364,16 @@ class _Centroids:
         """A new grievance: ids only grow, so its row goes last and the rows stay in id order."""
         if len(g["v"]) != self.matrix.shape[1]:
             return
-        self.index[gid] = len(self.gids)
+        n = len(self.gids)
+        if n == len(self._rows):  # more grievances than max_grievances (a restored state)
+            self._rows = np.vstack([self._rows, np.zeros_like(self._rows)])
+            self._counts, self._sure = (np.append(a, np.zeros_like(a)) for a in (self._counts, self._sure))
+        self.index[gid] = n
         self.gids.append(gid)
-        self.matrix = np.vstack([self.matrix, unit(np.asarray(g["v"], dtype=np.float64))])
-        self.counts = np.append(self.counts, float(g["n"]))
-        self.sure = np.append(self.sure, certainty(self.counts[-1], cfg.complaint_likeness))
+        self._rows[n] = unit(np.asarray(g["v"], dtype=np.float64))
+        self._counts[n] = g["n"]
+        self._sure[n] = _certainty_of(g["n"], cfg.complaint_likeness)
+        self._views(n + 1)
         self.likeness.clear()
 
     def removed(self, gid: int) -> None:
@@ -366,9 +382,10 @@ class _Centroids:
             return
         del self.gids[j]
         self.index = {other: k for k, other in enumerate(self.gids)}
-        self.matrix = np.delete(self.matrix, j, axis=0)
-        self.counts = np.delete(self.counts, j)
-        self.sure = np.delete(self.sure, j)
+        n = len(self.gids)
+        for a in (self._rows, self._counts, self._sure):  # the rows after it move up: id order stays
+            a[j:n] = a[j + 1:n + 1]
+        self._views(n)
         self.likeness.clear()
 
 

@@ -1286,3 +1286,32 @@ def test_a_grievance_keeps_its_most_said_words_ties_broken_by_the_word():
             counts[w] = counts.get(w, 0) + (new[w] if isinstance(new, dict) else 1)
         merge_terms(kept, new, 24)
         assert kept == dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:24])
+
+
+def test_the_centroid_cache_stays_what_a_rebuild_from_the_grievances_gives():
+    """The cache of centroids is kept in step as complaints join, grievances come, are evicted
+    at `max_grievances` and, when every one is in an incident, grow past it: at each step it
+    holds exactly what rebuilding it from the state would, in id order (ties go to the oldest)."""
+    import numpy as np
+
+    from spillover.detection import grievances
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg = DetectorConfig.from_settings(dataclasses.replace(SETTINGS, max_grievances=4, burst_join_similarity=0.0))
+    rng = np.random.default_rng(7)
+    topics = rng.normal(size=(9, 16))
+    state = new_brand_state()
+    for step in range(240):
+        if step >= 160:  # from now on nothing may be evicted: the matrix must grow
+            for g in state["grievances"].values():
+                g["incident"] = "held"
+        # Then problems never heard before: each a grievance of its own.
+        vec = topics[rng.integers(9)] + 0.3 * rng.normal(size=16) if step < 160 else rng.normal(size=16)
+        grievances.assign(state, vec / np.linalg.norm(vec), 1000 + step, cfg, "twitter")
+        kept = state["_centroids"]
+        fresh = grievances._Centroids(state, 16, cfg)
+        assert kept.gids == fresh.gids == sorted(state["grievances"])
+        assert np.array_equal(kept.matrix, fresh.matrix)
+        assert np.array_equal(kept.counts, fresh.counts) and np.array_equal(kept.sure, fresh.sure)
+    assert len(state["grievances"]) > 2 * cfg.max_grievances + 1  # it grew past its spare rows

@@ -191,8 +191,6 @@ def _told_on(g: dict[str, Any], b: int, cfg: DetectorConfig) -> set[str]:
     """Platforms with `min_negative_spread` complaints of g or more in the longest scan window:
     one stray background complaint must not make a grievance look spread."""
     first = b - cfg.longest + 1
-    if g["last"] < first:
-        return set()  # most kin of a busy grievance are quiet now: no rows to walk
     return {p for p, rows in g["plat"].items()
             if grievances.complaints_in(rows, first, b)[0] >= cfg.min_negative_spread}
 

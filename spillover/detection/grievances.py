@@ -326,6 +326,9 @@ def _count(state: dict[str, Any], gids: list[int]) -> int:
     return sum(state["grievances"][gid]["n"] for gid in gids)
 
 
+SPARE_ROWS = 8  # the least a centroid cache is built with
+
+
 class _Centroids:
     """Unit centroids as one matrix, with their ids, sizes and certainties, and the likenesses
     asked for since the last change. A cache: kept in step as grievances take complaints, come
@@ -337,8 +340,9 @@ class _Centroids:
         self.index = {gid: j for j, gid in enumerate(self.gids)}
         n = len(self.gids)
         # Rows to spare: a new grievance's row is written into the buffer rather than the whole
-        # matrix copied (a new one every few complaints on a busy brand).
-        self._rows = np.zeros((max(n, cfg.max_grievances) + 1, dim))
+        # matrix copied (a new one every few complaints on a busy brand). Doubled when full, so a
+        # quiet brand's cache stays small: a worker holds one for every brand it watches.
+        self._rows = np.zeros((max(2 * n, SPARE_ROWS), dim))
         self._counts = np.zeros(len(self._rows))
         self._sure = np.zeros(len(self._rows))
         for j, gid in enumerate(self.gids):
@@ -365,7 +369,7 @@ class _Centroids:
         if len(g["v"]) != self.matrix.shape[1]:
             return
         n = len(self.gids)
-        if n == len(self._rows):  # more grievances than max_grievances (a restored state)
+        if n == len(self._rows):
             self._rows = np.vstack([self._rows, np.zeros_like(self._rows)])
             self._counts, self._sure = (np.append(a, np.zeros_like(a)) for a in (self._counts, self._sure))
         self.index[gid] = n

@@ -156,8 +156,7 @@ class Detector:
         return events
 
     def _evaluate(self, state: dict[str, Any], brand: str, b: int) -> list[IncidentEvent]:
-        for plat in state["platforms"].values():
-            traffic.advance(plat, b, self.cfg)
+        traffic.advance(state["platforms"].values(), b, self.cfg)
         if b not in state["pending"] and not state["late"] and not state["incidents"]:
             return []  # nothing new to test, nothing open to move on
         usuals = _Usuals(state, b, self.cfg)

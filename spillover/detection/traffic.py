@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import median
-from typing import Any
+from typing import Any, Iterable
 
 from .config import DetectorConfig
 from .state import COUNTED, DELETED, FLAGGED, NEG, REACH, REPLIES, TOTAL, drop_before, new_platform, new_row
@@ -141,9 +141,21 @@ class Usual:
         return shape
 
 
-def advance(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
-    """Move the platform's baseline sums to bucket b (every bucket, so they never need a rebuild)."""
-    _history_at(plat, b, cfg)
+def advance(platforms: Iterable[dict[str, Any]], b: int, cfg: DetectorConfig) -> None:
+    """Move each platform's baseline sums to bucket b (every bucket, so they never need a rebuild).
+
+    The buckets entering and leaving the history are the same on every platform, so their
+    clocks are worked out once: at a sparse brand's pace this runs about once per post."""
+    entering, leaving = b - cfg.longest, b - cfg.longest - cfg.history - 1
+    clocks = None
+    for plat in platforms:
+        hist = plat.get("hist")
+        if hist is None or hist["b"] + 1 != b or "day_slots" not in hist:
+            _history_at(plat, b, cfg)
+            continue
+        if clocks is None:
+            clocks = clock(entering, cfg), clock(leaving, cfg)
+        _step(plat, hist, b, cfg, clocks)
 
 
 def watched(state: dict[str, Any], b: int, cfg: DetectorConfig) -> int:
@@ -205,9 +217,7 @@ def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, 
     if hist is not None and hist["b"] == b:
         return hist
     if hist is not None and hist["b"] + 1 == b:
-        _enter(plat, hist, b - cfg.longest, cfg)
-        _leave(plat, hist, b - cfg.longest - cfg.history - 1, cfg)
-        hist["b"] = b
+        _step(plat, hist, b, cfg)
         return hist
     hist = plat["hist"] = _rebuild(plat, b, cfg)
     return hist
@@ -217,7 +227,16 @@ def _empty(b: int) -> dict[str, Any]:
     return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "slots": [0] * 24, "day_slots": [0] * 7}
 
 
-def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
+def _step(plat: dict, hist: dict, b: int, cfg: DetectorConfig,
+          clocks: tuple[tuple[int, int], tuple[int, int]] | None = None) -> None:
+    """One bucket forward; `clocks`: those of the buckets entering and leaving, if known."""
+    entering, leaving = b - cfg.longest, b - cfg.longest - cfg.history - 1
+    _enter(plat, hist, entering, cfg, clocks and clocks[0])
+    _leave(plat, hist, leaving, cfg, clocks and clocks[1])
+    hist["b"] = b
+
+
+def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig, when: tuple[int, int] | None = None) -> None:
     if bucket < plat["first"]:
         return
     row = plat["buckets"].get(bucket)
@@ -225,7 +244,7 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
         row[COUNTED] = 2
         hist["flagged"] += 1
         return
-    hour, day = clock(bucket, cfg)
+    hour, day = when or clock(bucket, cfg)
     hist["slots"][hour] += 1
     hist["day_slots"][_weekday(day)] += 1
     posts = 0
@@ -263,14 +282,14 @@ def _close_day(week: dict, cfg: DetectorConfig) -> None:
     week.pop("_factors", None)
 
 
-def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig) -> None:
+def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig, when: tuple[int, int] | None = None) -> None:
     if bucket < plat["first"]:
         return
     row = plat["buckets"].get(bucket)
     if row is not None and row[COUNTED] == 2:
         hist["flagged"] -= 1
     else:
-        hour, day = clock(bucket, cfg)
+        hour, day = when or clock(bucket, cfg)
         hist["slots"][hour] -= 1
         hist["day_slots"][_weekday(day)] -= 1
         if row is not None and row[COUNTED] == 1:

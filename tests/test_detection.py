@@ -166,6 +166,30 @@ def test_blog_posts_arriving_hours_late_still_join_with_their_true_onset():
     assert "2026-03-03T16:00" <= blog_seen <= "2026-03-03T17:00"
 
 
+def test_a_post_older_than_anything_seen_on_its_platform_counts_in_what_is_usual_there():
+    """A blog read hours late can bring a post older than any seen on the blog yet. What is
+    usual there must then count from it, as if it had come in time: its bucket, the quiet
+    buckets before the next post, and their hours of the day."""
+    from spillover.detection import traffic
+    blog = [post(f"blog:{h}", "blog", T0 + h * HOUR, "neutral", text="acme opening hours?")
+            for h in range(8, 48, 3)]
+    early = post("blog:early", "blog", T0 + 1.5 * HOUR, "negative")
+    ordinary = background(days=2, rates=(("twitter", 12.0), ("facebook", 4.0)))
+    in_time = by_time(ordinary + blog + [early])
+    # It reaches us at hour 20, twelve hours after the blog's first post seen.
+    late = sorted(in_time, key=lambda p: p.event_time + (18.5 * HOUR if p is early else 0))
+    detector = Detector(SETTINGS)
+
+    def usual_on_the_blog(posts):
+        _, states = run(posts)
+        state = states["Acme"]
+        return traffic.usual(state["platforms"]["blog"], state["evaluated"], detector.cfg)
+
+    expected, got = usual_on_the_blog(in_time), usual_on_the_blog(late)
+    assert expected.neg_per_bucket > 0  # the early post's complaint is still in the history
+    assert got == expected
+
+
 def test_early_complaints_that_reach_us_late_move_their_platform_forward_in_the_path():
     fb, tw = burst("facebook", 33, 30, 2), burst("twitter", 35, 60, 3)
     # Twitter complaints written before facebook's, delivered six hours late (a slow connector).

@@ -58,7 +58,10 @@ def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: i
     if plat is None:
         plat = state["platforms"][platform] = new_platform(b)
     elif b < plat["first"]:
+        # Older than any post seen here (a blog read late): the baseline sums began at the
+        # old first bucket, so they are worked out again from this one at the next close.
         plat["first"] = b
+        plat.pop("hist", None)
     row = plat["buckets"].get(b)
     if row is None:
         row = plat["buckets"][b] = new_row()

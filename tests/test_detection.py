@@ -5,7 +5,7 @@ import re
 import pytest
 from helpers import HOUR, T0, background, burst, by_time, post
 
-from spillover.detection import Detector
+from spillover.detection import Detector, traffic
 from spillover.detection.significance import negative_binomial_sf, poisson_sf
 from spillover.detection.terms import merge_terms
 from spillover.settings import DetectionSettings
@@ -170,7 +170,6 @@ def test_a_post_older_than_anything_seen_on_its_platform_counts_in_what_is_usual
     """A blog read hours late can bring a post older than any seen on the blog yet. What is
     usual there must then count from it, as if it had come in time: its bucket, the quiet
     buckets before the next post, and their hours of the day."""
-    from spillover.detection import traffic
     blog = [post(f"blog:{h}", "blog", T0 + h * HOUR, "neutral", text="acme opening hours?")
             for h in range(8, 48, 3)]
     early = post("blog:early", "blog", T0 + 1.5 * HOUR, "negative")

@@ -145,7 +145,8 @@ class Usual:
 
 
 def advance(platforms: Iterable[dict[str, Any]], b: int, cfg: DetectorConfig) -> None:
-    """Move each platform's baseline sums to bucket b (every bucket, so they never need a rebuild).
+    """Move each platform's baseline sums to bucket b: every bucket, so they are rebuilt only
+    after a long silence or a post older than the platform's first.
 
     The buckets entering and leaving the history are the same on every platform, so their
     clocks are worked out once: at a sparse brand's pace this runs about once per post."""

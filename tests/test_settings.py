@@ -42,3 +42,17 @@ def test_the_message_limit_reaches_the_producer_the_consumer_and_the_changelog_t
     assert app.conf.producer_max_request_size == 3_000_000 <= app.conf.consumer_max_fetch_size
     changelog = app.tables["detector-state"].changelog_topic
     assert changelog.config == {"max.message.bytes": "3000000"} and changelog.value_serializer == "raw"
+
+
+def test_every_detection_setting_is_explained_in_the_readme():
+    """Operators tune detection from the README's account of it: a setting it does not name
+    is one nobody can tune."""
+    import dataclasses
+    from pathlib import Path
+
+    from spillover.settings import DetectionSettings
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    unexplained = [f.name for f in dataclasses.fields(DetectionSettings)
+                   if f"`{f.name}`" not in readme and f"`detection.{f.name}`" not in readme]
+    assert unexplained == []

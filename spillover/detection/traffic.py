@@ -150,16 +150,15 @@ def advance(platforms: Iterable[dict[str, Any]], b: int, cfg: DetectorConfig) ->
 
     The buckets entering and leaving the history are the same on every platform, so their
     clocks are worked out once: at a sparse brand's pace this runs about once per post."""
-    entering, leaving = b - cfg.longest, b - cfg.longest - cfg.history - 1
-    clocks = None
+    crossing, clocks = _crossing(b, cfg), None
     for plat in platforms:
         hist = plat.get("hist")
         if hist is None or hist["b"] + 1 != b or "day_slots" not in hist:
             _history_at(plat, b, cfg)
             continue
         if clocks is None:
-            clocks = clock(entering, cfg), clock(leaving, cfg)
-        _step(plat, hist, b, cfg, clocks)
+            clocks = clock(crossing[0], cfg), clock(crossing[1], cfg)
+        _step(plat, hist, b, crossing, cfg, clocks)
 
 
 def watched(state: dict[str, Any], b: int, cfg: DetectorConfig) -> int:
@@ -221,7 +220,7 @@ def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, 
     if hist is not None and hist["b"] == b:
         return hist
     if hist is not None and hist["b"] + 1 == b:
-        _step(plat, hist, b, cfg)
+        _step(plat, hist, b, _crossing(b, cfg), cfg)
         return hist
     hist = plat["hist"] = _rebuild(plat, b, cfg)
     return hist
@@ -231,12 +230,17 @@ def _empty(b: int) -> dict[str, Any]:
     return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "slots": [0] * 24, "day_slots": [0] * 7}
 
 
-def _step(plat: dict, hist: dict, b: int, cfg: DetectorConfig,
+def _crossing(b: int, cfg: DetectorConfig) -> tuple[int, int]:
+    """The buckets entering and leaving the history as it moves to b: [b - history, b - longest]."""
+    return b - cfg.longest, b - cfg.longest - cfg.history - 1
+
+
+def _step(plat: dict, hist: dict, b: int, crossing: tuple[int, int], cfg: DetectorConfig,
           clocks: tuple[tuple[int, int], tuple[int, int]] | None = None) -> None:
-    """One bucket forward; `clocks`: those of the buckets entering and leaving, if known."""
-    entering, leaving = b - cfg.longest, b - cfg.longest - cfg.history - 1
-    _enter(plat, hist, entering, cfg, clocks and clocks[0])
-    _leave(plat, hist, leaving, cfg, clocks and clocks[1])
+    """One bucket forward, to b: `crossing` the buckets entering and leaving (`_crossing`),
+    `clocks` theirs if known."""
+    _enter(plat, hist, crossing[0], cfg, clocks and clocks[0])
+    _leave(plat, hist, crossing[1], cfg, clocks and clocks[1])
     hist["b"] = b
 
 

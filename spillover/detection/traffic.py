@@ -2,14 +2,16 @@
 
 The detector tests grievances (grievances.py), but what "usual" means comes from here: the
 brand's complaint rate on the platform, its usual negative share, and its rhythm. The hour of
-the day comes from the history itself; the day of the week needs weeks, which no window of
+the day comes from the history itself, each hour's buckets counted by weekday (an hour seen only
+at a quiet weekend is not a quiet hour); the day of the week needs weeks, which no window of
 recent history holds, so each platform also keeps how busy each of the brand's weekdays (its
 days begin at `utc_offset_hours`) usually is, learnt from the days as they leave the scan
 windows (its last four of each, kept for ever).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import mul
 from statistics import median
 from typing import Any, Iterable
 
@@ -20,6 +22,8 @@ from .state import COUNTED, DELETED, FLAGGED, NEG, REACH, REPLIES, TOTAL, drop_b
 SHAPE_PRIOR_BUCKETS = 6.0
 DAY_S = 86400
 WEEKS = 4  # a weekday is as busy as the median of its last four
+SLOTS = 24 * 7
+ALIKE = (1.0,) * 7  # weekdays before their rhythm is known
 
 
 def bucket_of(ts: float, cfg: DetectorConfig) -> int:
@@ -42,13 +46,14 @@ def day_of(bucket: int, cfg: DetectorConfig) -> int:
     return clock(bucket, cfg)[1]
 
 
-def weekday_of(bucket: int, cfg: DetectorConfig) -> int:
-    """Monday 0 to Sunday 6, the brand's."""
-    return _weekday(day_of(bucket, cfg))
-
-
 def _weekday(day: int) -> int:
+    """Monday 0 to Sunday 6."""
     return (day + 3) % 7  # the epoch's first day was a Thursday
+
+
+def _slot(hour: int, weekday: int) -> int:
+    """Where an hour of a weekday is counted in the history's slots: an hour's seven together."""
+    return hour * 7 + weekday
 
 
 def count(state: dict[str, Any], platform: str, b: int, negative: bool, reach: int,
@@ -119,29 +124,39 @@ class Usual:
     share: float            # complaints as a share of all posts
     span: int               # buckets of history behind these figures
     hours: tuple[int, ...]  # posts per hour of the day over the history
-    slots: tuple[int, ...]  # buckets per hour of the day in the history
+    slots: tuple[int, ...]  # buckets of the history per hour of the day and weekday (`_slot`)
     mean: float             # posts per bucket
-    # How busy each weekday usually is against the weekdays the history holds; () unknown.
+    # How busy each weekday usually is, the average day 1 (() unknown: all alike), and the
+    # history's buckets on average in those terms.
     weekdays: tuple[float, ...] = ()
+    history_day: float = 1.0
+    # Windows ending at one bucket share most of their buckets: each one's figure is worked out once.
+    _busy: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
 
     def shape(self, first: int, last: int, cfg: DetectorConfig) -> float:
         """How busy buckets [first, last] usually are at their hours of the day and on their
         weekdays, relative to the history's mean.
 
+        The history holds only the last few days, so each hour's rate is learnt net of the
+        weekdays it was seen on: after a quiet weekend the morning hours were seen only on
+        Saturday and Sunday, and would make every Monday morning look several times as loud.
         Each hour is shrunk towards the mean (SHAPE_PRIOR_BUCKETS of pseudo-evidence), so a
-        thin history does not make a quiet hour look empty. The history holds only the last
-        few days: a Monday measured against a quiet weekend would look several times as loud.
+        thin history does not make a quiet hour look empty.
         """
         if self.mean <= 0:
             return 1.0
-        step = max(1, int(cfg.per_hour) // 2)
-        buckets = range(first, last + 1, step)
-        rates = [(self.hours[h] + SHAPE_PRIOR_BUCKETS * self.mean) / (self.slots[h] + SHAPE_PRIOR_BUCKETS)
-                 for h in (hour_of(b, cfg) for b in buckets)]
-        shape = sum(rates) / len(rates) / self.mean
-        if self.weekdays:
-            shape *= sum(self.weekdays[weekday_of(b, cfg)] for b in buckets) / len(buckets)
-        return shape
+        buckets = range(first, last + 1, max(1, int(cfg.per_hour) // 2))
+        busy = self._busy
+        return sum(busy[b] if b in busy else self._busy_at(b, cfg) for b in buckets) / len(buckets) / self.mean
+
+    def _busy_at(self, b: int, cfg: DetectorConfig) -> float:
+        """Posts usually in bucket b: its hour's rate on an average weekday times its weekday's."""
+        hour, day = clock(b, cfg)
+        weekdays = self.weekdays or ALIKE
+        seen = sum(map(mul, self.slots[_slot(hour, 0):_slot(hour + 1, 0)], weekdays))
+        rate = (self.hours[hour] + SHAPE_PRIOR_BUCKETS * self.mean) / (seen + SHAPE_PRIOR_BUCKETS * self.history_day)
+        busy = self._busy[b] = rate * weekdays[_weekday(day)]
+        return busy
 
 
 def advance(platforms: Iterable[dict[str, Any]], b: int, cfg: DetectorConfig) -> None:
@@ -153,7 +168,7 @@ def advance(platforms: Iterable[dict[str, Any]], b: int, cfg: DetectorConfig) ->
     crossing, clocks = _crossing(b, cfg), None
     for plat in platforms:
         hist = plat.get("hist")
-        if hist is None or hist["b"] + 1 != b or "day_slots" not in hist:
+        if hist is None or hist["b"] + 1 != b or "week_slots" not in hist:  # `_current`, inline: hot
             _history_at(plat, b, cfg)
             continue
         if clocks is None:
@@ -177,28 +192,29 @@ def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
     hist = _history_at(plat, b, cfg)
     span = max(0, _behind(plat["first"], b, cfg) - hist["flagged"])
     total, neg = hist["total"], hist["neg"]
+    weekdays, history_day = _weekdays(plat.get("week"), hist["day_slots"])
     return Usual(
         neg_per_bucket=neg / span if span else 0.0,
         share=neg / total if total >= 20 else cfg.min_negative_share / cfg.share_lift,
-        span=span, hours=tuple(hist["hours"]), slots=tuple(hist["slots"]),
+        span=span, hours=tuple(hist["hours"]), slots=tuple(hist["week_slots"]),
         mean=total / span if span else 0.0,
-        weekdays=_against_history(plat.get("week"), hist["day_slots"]),
+        weekdays=weekdays, history_day=history_day,
     )
 
 
-def _against_history(week: dict[str, Any] | None, day_slots: list[int]) -> tuple[float, ...]:
-    """Each weekday's usual busyness divided by that of the weekdays the history holds (its
-    expected counts are the history's mean): () until the weekdays are known."""
+def _weekdays(week: dict[str, Any] | None, day_slots: list[int]) -> tuple[tuple[float, ...], float]:
+    """How busy each weekday usually is, and the history's weekdays on average: ((), 1.0)
+    until the weekdays are known."""
     if not week:
-        return ()
+        return (), 1.0
     factors = week.get("_factors")  # a cache: derived from the rates, not stored
     if factors is None:
         factors = week["_factors"] = _weekday_factors(week)
     spread = sum(day_slots)
     if not factors or not spread:
-        return ()
-    history = sum(n * f for n, f in zip(day_slots, factors)) / spread
-    return tuple(f / history for f in factors) if history > 0 else ()
+        return (), 1.0
+    history_day = sum(n * f for n, f in zip(day_slots, factors)) / spread
+    return (tuple(factors), history_day) if history_day > 0 else ((), 1.0)
 
 
 def _weekday_factors(week: dict[str, Any]) -> list[float]:
@@ -215,19 +231,24 @@ def _weekday_factors(week: dict[str, Any]) -> list[float]:
 def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, Any]:
     """Running sums over [b - history, b - longest], moved forward one bucket at a time."""
     hist = plat.get("hist")
-    if hist is not None and "day_slots" not in hist:
-        hist = None  # stored by a version without weekdays: rebuilt once
-    if hist is not None and hist["b"] == b:
+    if _current(hist) and hist["b"] == b:
         return hist
-    if hist is not None and hist["b"] + 1 == b:
+    if _current(hist) and hist["b"] + 1 == b:
         _step(plat, hist, b, _crossing(b, cfg), cfg)
         return hist
     hist = plat["hist"] = _rebuild(plat, b, cfg)
     return hist
 
 
+def _current(hist: dict[str, Any] | None) -> bool:
+    """Sums as this version keeps them: a state stored by one that counted no weekdays, or
+    each hour's buckets without their weekdays, is rebuilt once."""
+    return hist is not None and "week_slots" in hist
+
+
 def _empty(b: int) -> dict[str, Any]:
-    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "slots": [0] * 24, "day_slots": [0] * 7}
+    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "week_slots": [0] * SLOTS,
+            "day_slots": [0] * 7}
 
 
 def _crossing(b: int, cfg: DetectorConfig) -> tuple[int, int]:
@@ -253,8 +274,9 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig, when: tuple
         hist["flagged"] += 1
         return
     hour, day = when or clock(bucket, cfg)
-    hist["slots"][hour] += 1
-    hist["day_slots"][_weekday(day)] += 1
+    weekday = _weekday(day)
+    hist["week_slots"][hour * 7 + weekday] += 1  # `_slot`, inline: every platform, every bucket
+    hist["day_slots"][weekday] += 1
     posts = 0
     if row is not None:
         posts = row[TOTAL]
@@ -298,8 +320,9 @@ def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig, when: tuple
         hist["flagged"] -= 1
     else:
         hour, day = when or clock(bucket, cfg)
-        hist["slots"][hour] -= 1
-        hist["day_slots"][_weekday(day)] -= 1
+        weekday = _weekday(day)
+        hist["week_slots"][hour * 7 + weekday] -= 1  # `_slot`
+        hist["day_slots"][weekday] -= 1
         if row is not None and row[COUNTED] == 1:
             hist["total"] -= row[TOTAL]
             hist["neg"] -= row[NEG]

@@ -1,3 +1,4 @@
+import copy
 import dataclasses
 import random
 import re
@@ -187,6 +188,19 @@ def test_a_post_older_than_anything_seen_on_its_platform_counts_in_what_is_usual
     expected, got = usual_on_the_blog(in_time), usual_on_the_blog(late)
     assert expected.neg_per_bucket > 0  # the early post's complaint is still in the history
     assert got == expected
+
+
+def test_the_baseline_carried_forward_bucket_by_bucket_holds_what_one_worked_out_afresh_holds():
+    """What is usual comes from the buckets [b - history, b - longest], and its rates are
+    divided by their number: the sums carried forward a bucket at a time must hold those
+    buckets and no more, as a rebuild (after a long silence, or a post older than the
+    platform's first) would."""
+    _, states = run(background(days=5))
+    state, cfg = states["Acme"], Detector(SETTINGS).cfg
+    for plat in state["platforms"].values():
+        afresh = copy.deepcopy(plat)
+        afresh.pop("hist")
+        assert traffic.usual(plat, state["evaluated"], cfg) == traffic.usual(afresh, state["evaluated"], cfg)
 
 
 def test_early_complaints_that_reach_us_late_move_their_platform_forward_in_the_path():
@@ -1138,7 +1152,6 @@ def test_fragments_alike_by_chance_open_nothing_when_the_bursts_behind_them_are_
 def test_a_complaint_joins_the_burst_on_its_platform_at_less_likeness_than_it_takes_to_group_by_words():
     """A storm's wordings are less alike each other than one wording's complaints: at one time
     on one platform they are taken as one burst, elsewhere or later they are not."""
-    import copy
 
     import numpy as np
 

@@ -253,7 +253,7 @@ def _empty(b: int) -> dict[str, Any]:
 
 def _crossing(b: int, cfg: DetectorConfig) -> tuple[int, int]:
     """The buckets entering and leaving the history as it moves to b: [b - history, b - longest]."""
-    return b - cfg.longest, b - cfg.longest - cfg.history - 1
+    return b - cfg.longest, b - cfg.history - 1
 
 
 def _step(plat: dict, hist: dict, b: int, crossing: tuple[int, int], cfg: DetectorConfig,

@@ -1152,7 +1152,6 @@ def test_fragments_alike_by_chance_open_nothing_when_the_bursts_behind_them_are_
 def test_a_complaint_joins_the_burst_on_its_platform_at_less_likeness_than_it_takes_to_group_by_words():
     """A storm's wordings are less alike each other than one wording's complaints: at one time
     on one platform they are taken as one burst, elsewhere or later they are not."""
-
     import numpy as np
 
     from spillover.detection import grievances

@@ -153,8 +153,10 @@ class Usual:
         """Posts usually in bucket b: its hour's rate on an average weekday times its weekday's."""
         hour, day = clock(b, cfg)
         weekdays = self.weekdays or ALIKE
-        seen = sum(map(mul, self.slots[_slot(hour, 0):_slot(hour + 1, 0)], weekdays))
-        rate = (self.hours[hour] + SHAPE_PRIOR_BUCKETS * self.mean) / (seen + SHAPE_PRIOR_BUCKETS * self.history_day)
+        # The hour's buckets in the history, each weighed by how busy its weekday usually is.
+        exposure = sum(map(mul, self.slots[_slot(hour, 0):_slot(hour + 1, 0)], weekdays))
+        rate = ((self.hours[hour] + SHAPE_PRIOR_BUCKETS * self.mean)
+                / (exposure + SHAPE_PRIOR_BUCKETS * self.history_day))
         busy = self._busy[b] = rate * weekdays[_weekday(day)]
         return busy
 

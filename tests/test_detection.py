@@ -857,7 +857,6 @@ def test_a_state_saved_before_weekdays_were_learnt_decides_as_before():
         if i == len(posts) // 3:
             for plat in states["Acme"]["platforms"].values():
                 plat.pop("week", None)
-                plat["hist"].pop("day_slots")
                 plat["hist"]["slots"] = plat["hist"].pop("week_slots")[:24]
         events.extend(detector.observe(states, p))
     expected, _ = run(posts)

@@ -17,8 +17,7 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
          "first": int,                               # first bucket seen (how much history)
          "buckets": {bucket: [total, negative, reach, brand_replies, deleted, flagged, counted]},
          "hist": {"b", "total", "neg", "flagged", "hours": [24 totals],
-                  "week_slots": [24 x 7 counts: hour * 7 + weekday],
-                  "day_slots": [7 counts]},              # running sums over the history
+                  "week_slots": [24 x 7 counts: hour * 7 + weekday]},  # running sums over the history
          "week": {"day", "posts", "slots",              # the day being counted, then
                   "rates": [7 lists]}}},                 # each weekday's last posts per bucket
      "grievances": {gid: {                           # complaints grouped by what they say

@@ -194,7 +194,7 @@ def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
     hist = _history_at(plat, b, cfg)
     span = max(0, _behind(plat["first"], b, cfg) - hist["flagged"])
     total, neg = hist["total"], hist["neg"]
-    weekdays, history_day = _weekdays(plat.get("week"), hist["day_slots"])
+    weekdays, history_day = _weekdays(plat.get("week"), hist["week_slots"])
     return Usual(
         neg_per_bucket=neg / span if span else 0.0,
         share=neg / total if total >= 20 else cfg.min_negative_share / cfg.share_lift,
@@ -204,16 +204,19 @@ def usual(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> Usual:
     )
 
 
-def _weekdays(week: dict[str, Any] | None, day_slots: list[int]) -> tuple[tuple[float, ...], float]:
-    """How busy each weekday usually is, and the history's weekdays on average: ((), 1.0)
-    until the weekdays are known."""
+def _weekdays(week: dict[str, Any] | None, slots: list[int]) -> tuple[tuple[float, ...], float]:
+    """How busy each weekday usually is, and the history's weekdays on average (its buckets,
+    `slots`, counted by `_slot`): ((), 1.0) until the weekdays are known."""
     if not week:
         return (), 1.0
     factors = week.get("_factors")  # a cache: derived from the rates, not stored
     if factors is None:
         factors = week["_factors"] = _weekday_factors(week)
+    if not factors:
+        return (), 1.0
+    day_slots = [sum(slots[weekday::7]) for weekday in range(7)]
     spread = sum(day_slots)
-    if not factors or not spread:
+    if not spread:
         return (), 1.0
     history_day = sum(n * f for n, f in zip(day_slots, factors)) / spread
     return (tuple(factors), history_day) if history_day > 0 else ((), 1.0)
@@ -233,11 +236,12 @@ def _weekday_factors(week: dict[str, Any]) -> list[float]:
 def _history_at(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> dict[str, Any]:
     """Running sums over [b - history, b - longest], moved forward one bucket at a time."""
     hist = plat.get("hist")
-    if _current(hist) and hist["b"] == b:
-        return hist
-    if _current(hist) and hist["b"] + 1 == b:
-        _step(plat, hist, b, _crossing(b, cfg), cfg)
-        return hist
+    if _current(hist):
+        if hist["b"] == b:
+            return hist
+        if hist["b"] + 1 == b:
+            _step(plat, hist, b, _crossing(b, cfg), cfg)
+            return hist
     hist = plat["hist"] = _rebuild(plat, b, cfg)
     return hist
 
@@ -249,8 +253,7 @@ def _current(hist: dict[str, Any] | None) -> bool:
 
 
 def _empty(b: int) -> dict[str, Any]:
-    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "week_slots": [0] * SLOTS,
-            "day_slots": [0] * 7}
+    return {"b": b, "total": 0, "neg": 0, "flagged": 0, "hours": [0] * 24, "week_slots": [0] * SLOTS}
 
 
 def _crossing(b: int, cfg: DetectorConfig) -> tuple[int, int]:
@@ -276,9 +279,7 @@ def _enter(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig, when: tuple
         hist["flagged"] += 1
         return
     hour, day = when or clock(bucket, cfg)
-    weekday = _weekday(day)
-    hist["week_slots"][hour * 7 + weekday] += 1  # `_slot`, inline: every platform, every bucket
-    hist["day_slots"][weekday] += 1
+    hist["week_slots"][hour * 7 + _weekday(day)] += 1  # `_slot`, inline: every platform, every bucket
     posts = 0
     if row is not None:
         posts = row[TOTAL]
@@ -322,9 +323,7 @@ def _leave(plat: dict, hist: dict, bucket: int, cfg: DetectorConfig, when: tuple
         hist["flagged"] -= 1
     else:
         hour, day = when or clock(bucket, cfg)
-        weekday = _weekday(day)
-        hist["week_slots"][hour * 7 + weekday] -= 1  # `_slot`
-        hist["day_slots"][weekday] -= 1
+        hist["week_slots"][hour * 7 + _weekday(day)] -= 1  # `_slot`
         if row is not None and row[COUNTED] == 1:
             hist["total"] -= row[TOTAL]
             hist["neg"] -= row[NEG]

@@ -41,6 +41,26 @@ def test_broker_command_prints_its_address(tmp_path):
         assert proc.wait(15) == 0
 
 
+def test_a_broker_stopped_while_it_starts_stops_and_leaves_nothing_listening():
+    # Tansu runs in a session of its own: a SIGTERM that killed the command before it had
+    # set up its handler would leave the broker running, orphaned, on the port.
+    import signal
+    import subprocess
+    import sys
+    import time
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "broker", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not kafka_api_versions_ok("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)  # as soon as it answers: the command may not have said so yet
+    assert proc.wait(15) == 0
+    assert not kafka_api_versions_ok("127.0.0.1", port)
+
+
 def test_incidents_tail_skips_what_is_not_an_incident_event_and_goes_on(broker, monkeypatch, capsys):
     # The topic is compacted (a deleted incident leaves an empty record) and any producer can
     # write to it: the tail prints every event and says on stderr what it skipped.

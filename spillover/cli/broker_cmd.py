@@ -26,15 +26,16 @@ def _raise_stop(*_) -> None:
 
 def run(args) -> int:
     broker = EmbeddedBroker(port=args.port)
-    try:
-        broker.start()
-    except BrokerError as exc:
-        return fail(str(exc), EXIT_BROKER)
-    print(broker.bootstrap, flush=True)
-    print(f"embedded broker ready on {broker.bootstrap}; Ctrl-C to stop", file=sys.stderr)
+    # Before the broker starts: its process has a session of its own (so Ctrl-C reaches us
+    # first), and a SIGTERM that killed us while it started would leave it running, orphaned.
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
+        broker.start()
+        print(broker.bootstrap, flush=True)
+        print(f"embedded broker ready on {broker.bootstrap}; Ctrl-C to stop", file=sys.stderr)
         code = broker.wait()
+    except BrokerError as exc:
+        return fail(str(exc), EXIT_BROKER)
     except (KeyboardInterrupt, _Stop):
         code = 0  # asked to stop: not an error
     finally:

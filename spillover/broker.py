@@ -92,7 +92,12 @@ class EmbeddedBroker:
             stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
         )
-        self._wait_ready(timeout)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            # Not ready, or interrupted while waiting: in its own session nothing else stops it.
+            self.stop()
+            raise
         return self.bootstrap
 
     def _wait_ready(self, timeout: float) -> None:
@@ -103,7 +108,6 @@ class EmbeddedBroker:
             if kafka_api_versions_ok(self.host, self.port):
                 return
             time.sleep(0.1)
-        self.stop()
         raise BrokerError(f"the broker did not answer Kafka requests within {timeout:.0f}s: {self.log_tail()}")
 
     def log_tail(self, lines: int = 5) -> str:

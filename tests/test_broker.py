@@ -1,4 +1,5 @@
 import json
+import os
 import socket
 
 import pytest
@@ -59,6 +60,40 @@ def test_a_broker_stopped_while_it_starts_stops_and_leaves_nothing_listening():
     proc.send_signal(signal.SIGTERM)  # as soon as it answers: the command may not have said so yet
     assert proc.wait(15) == 0
     assert not kafka_api_versions_ok("127.0.0.1", port)
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may never reap an orphan)."""
+    from pathlib import Path
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads child processes from /proc")
+def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker():
+    # `timeout`, a cancelled CI job or Kubernetes stop a command with SIGTERM; Python's default
+    # dies at once and would leave the demo's worker and broker running.
+    import signal
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "demo"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:  # the broker, then the worker
+        time.sleep(0.05)
+    started = _children(proc.pid)
+    assert len(started) == 2, "the demo did not start its broker and worker"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 130  # interrupted, as by Ctrl-C
+    assert not [pid for pid in started if _running(pid)]
 
 
 def test_incidents_tail_skips_what_is_not_an_incident_event_and_goes_on(broker, monkeypatch, capsys):

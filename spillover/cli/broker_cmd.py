@@ -1,11 +1,10 @@
 """`spillover broker`: the embedded Kafka-compatible broker in the foreground."""
 from __future__ import annotations
 
-import signal
 import sys
 
 from ..broker import BrokerError, EmbeddedBroker
-from .common import EXIT_BROKER, EXIT_OK, fail
+from .common import EXIT_BROKER, EXIT_OK, fail, interrupt_on_sigterm
 
 
 def register(sub) -> None:
@@ -16,19 +15,9 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
-class _Stop(Exception):
-    """SIGTERM: leave the wait, then stop the broker outside the signal handler."""
-
-
-def _raise_stop(*_) -> None:
-    raise _Stop()
-
-
 def run(args) -> int:
     broker = EmbeddedBroker(port=args.port)
-    # Before the broker starts: its process has a session of its own (so Ctrl-C reaches us
-    # first), and a SIGTERM that killed us while it started would leave it running, orphaned.
-    signal.signal(signal.SIGTERM, _raise_stop)
+    interrupt_on_sigterm()
     try:
         broker.start()
         print(broker.bootstrap, flush=True)
@@ -36,7 +25,7 @@ def run(args) -> int:
         code = broker.wait()
     except BrokerError as exc:
         return fail(str(exc), EXIT_BROKER)
-    except (KeyboardInterrupt, _Stop):
+    except KeyboardInterrupt:
         code = 0  # asked to stop: not an error
     finally:
         broker.stop()

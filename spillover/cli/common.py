@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 
 from ..settings import Settings, load_settings
@@ -42,3 +43,14 @@ def setup_logging(level: str) -> None:
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
     print(f"spillover: error: {message}", file=sys.stderr)
     return code
+
+
+def interrupt_on_sigterm() -> None:
+    """Take SIGTERM (Kubernetes, `timeout`, a CI job cancelled) as Ctrl-C: the command unwinds
+    and stops what it started. Python's default dies at once, and the workers and broker it
+    started would go on running, orphaned. Call it before starting any of them."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt

@@ -9,7 +9,7 @@ from ..broker import BrokerError
 from ..demo import Demo
 from ..replay import read_lines
 from ..scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
-from .common import EXIT_BROKER, EXIT_OK, add_common, fail, settings_from, setup_logging
+from .common import EXIT_BROKER, EXIT_OK, add_common, fail, interrupt_on_sigterm, settings_from, setup_logging
 from .format import human
 
 
@@ -40,6 +40,7 @@ def run(args) -> int:
 
     print(f"demo: {len(lines)} posts; starting broker and worker (the model takes a few seconds to load)",
           file=sys.stderr)
+    interrupt_on_sigterm()
     demo = Demo(settings, lines, on_incident=on_incident,
                 on_progress=lambda stage, n, total: bars[stage].update(n), timeout_s=args.timeout)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
-from .common import add_common, settings_from
+from .common import add_common, interrupt_on_sigterm, settings_from
 
 
 def register(sub) -> None:
@@ -104,6 +104,7 @@ def run_pipeline_bench(args) -> int:
     settings = _settings(args)
     posts = usable_posts(list(read_lines(args.data or str(SAMPLE_POSTS))), Watchlist.load(settings.app.watchlist),
                          settings.detection.max_future_minutes * 60)
+    interrupt_on_sigterm()
     result = AgentBench(settings, posts, burst=args.posts, load=args.load, steady_s=args.seconds,
                         workers=args.workers).run()
     if args.json:

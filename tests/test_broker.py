@@ -57,9 +57,13 @@ def test_a_broker_stopped_while_it_starts_stops_and_leaves_nothing_listening():
     deadline = time.monotonic() + 30
     while not kafka_api_versions_ok("127.0.0.1", port) and time.monotonic() < deadline:
         time.sleep(0.01)
-    proc.send_signal(signal.SIGTERM)  # as soon as it answers: the command may not have said so yet
-    assert proc.wait(15) == 0
-    assert not kafka_api_versions_ok("127.0.0.1", port)
+    try:
+        proc.send_signal(signal.SIGTERM)  # as soon as it answers: the command may not have said so yet
+        assert proc.wait(15) == 0
+        assert not kafka_api_versions_ok("127.0.0.1", port)
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def _children(pid: int) -> list[int]:
@@ -76,7 +80,8 @@ def _running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads child processes from /proc")
+@pytest.mark.skipif(not os.path.exists(f"/proc/self/task/{os.getpid()}/children"),
+                    reason="reads child processes from /proc")
 def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker():
     # `timeout`, a cancelled CI job or Kubernetes stop a command with SIGTERM; Python's default
     # dies at once and would leave the demo's worker and broker running.
@@ -86,14 +91,21 @@ def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker():
     import time
     proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "demo"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while len(_children(proc.pid)) < 2 and time.monotonic() < deadline:  # the broker, then the worker
-        time.sleep(0.05)
-    started = _children(proc.pid)
-    assert len(started) == 2, "the demo did not start its broker and worker"
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 130  # interrupted, as by Ctrl-C
-    assert not [pid for pid in started if _running(pid)]
+    started: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and len(started) < 2 and time.monotonic() < deadline:  # broker, then worker
+            time.sleep(0.05)
+            started = _children(proc.pid)
+        assert len(started) == 2, "the demo did not start its broker and worker"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 130  # interrupted, as by Ctrl-C
+        assert not [pid for pid in started if _running(pid)]
+    finally:  # on failure, leave nothing behind for the next tests
+        for pid in [proc.pid] + started:
+            if _running(pid):
+                os.kill(pid, signal.SIGKILL)
+        proc.wait()
 
 
 def test_incidents_tail_skips_what_is_not_an_incident_event_and_goes_on(broker, monkeypatch, capsys):

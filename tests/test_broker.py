@@ -82,24 +82,26 @@ def _running(pid: int) -> bool:
 
 @pytest.mark.skipif(not os.path.exists(f"/proc/self/task/{os.getpid()}/children"),
                     reason="reads child processes from /proc")
-def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker():
+def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker(tmp_path):
     # `timeout`, a cancelled CI job or Kubernetes stop a command with SIGTERM; Python's default
     # dies at once and would leave the demo's worker and broker running.
     import signal
     import subprocess
     import sys
     import time
-    proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "demo"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tmp_path / "demo.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "demo"],
+                                stdout=subprocess.DEVNULL, stderr=out)
     started: list[int] = []
     try:
         deadline = time.monotonic() + 60
         while proc.poll() is None and len(started) < 2 and time.monotonic() < deadline:  # broker, then worker
             time.sleep(0.05)
-            started = _children(proc.pid)
-        assert len(started) == 2, "the demo did not start its broker and worker"
+            started = _children(proc.pid) if proc.poll() is None else started
+        assert len(started) == 2, f"the demo did not start its broker and worker: {log.read_text()[-2000:]}"
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(60) == 130  # interrupted, as by Ctrl-C
+        assert proc.wait(60) == 130, log.read_text()[-2000:]  # interrupted, as by Ctrl-C
         assert not [pid for pid in started if _running(pid)]
     finally:  # on failure, leave nothing behind for the next tests
         for pid in [proc.pid] + started:

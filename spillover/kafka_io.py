@@ -35,11 +35,14 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
 
 
 def admin_client(broker: str, timeout: float = 30.0) -> KafkaAdminClient:
+    """An admin client of the cluster at `broker`; ConnectionError if none of it answers
+    within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             return KafkaAdminClient(bootstrap_servers=broker, api_version=API_VERSION,
-                                    client_id="spillover-admin", request_timeout_ms=10_000)
+                                    client_id="spillover-admin", request_timeout_ms=10_000,
+                                    bootstrap_timeout_ms=max(1, int(1000 * (deadline - time.monotonic()))))
         except (KafkaError, OSError) as exc:
             if time.monotonic() > deadline:
                 raise ConnectionError(f"cannot reach Kafka at {broker}: {exc}") from None
@@ -103,11 +106,15 @@ def read_topic(
     from_beginning: bool = True,
     idle_timeout: float | None = None,
     stop: threading.Event | None = None,
+    connect_timeout: float = 30.0,
 ) -> Iterator[Any]:
     """Yield the records of every partition of `topic`, without a consumer group.
 
     Stops after `idle_timeout` seconds with nothing new (None: follow), or once `stop` is set.
+    A broker that does not answer within `connect_timeout` seconds is a ConnectionError:
+    kafka-python's consumer would wait for it, silently, for ever.
     """
+    admin_client(broker, connect_timeout).close()
     consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION,
                              enable_auto_commit=False, client_id="spillover-reader")
     try:

@@ -110,6 +110,31 @@ def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker(tmp_path):
         proc.wait()
 
 
+def test_reading_a_topic_where_no_broker_answers_is_an_error_not_a_silent_wait():
+    # `spillover incidents tail --broker` with a wrong address waited for ever, printing nothing:
+    # kafka-python's consumer retries the bootstrap without end.
+    import threading
+
+    from spillover.kafka_io import read_topic
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # free again once closed: nothing listens there
+    outcome: list = []
+
+    def read() -> None:
+        try:
+            outcome.append(list(read_topic(f"127.0.0.1:{port}", "spillover.incidents", idle_timeout=1,
+                                           connect_timeout=2)))
+        except Exception as exc:  # noqa: BLE001 - the outcome is the assertion
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(120)  # not a speed target: without the check the read never returns
+    assert outcome, "reading from a broker that is not there never returned"
+    assert isinstance(outcome[0], ConnectionError) and f"cannot reach Kafka at 127.0.0.1:{port}" in str(outcome[0])
+
+
 def test_incidents_tail_skips_what_is_not_an_incident_event_and_goes_on(broker, monkeypatch, capsys):
     # The topic is compacted (a deleted incident leaves an empty record) and any producer can
     # write to it: the tail prints every event and says on stderr what it skipped.

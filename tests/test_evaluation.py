@@ -266,6 +266,16 @@ def test_evaluate_refuses_no_traffic_before_loading_anything(capsys):
     assert "--traffic must be more than 0" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("seeds, told", [("x", "'x' is neither a seed nor a range"),
+                                          ("3-1", "'3-1' runs backwards"),
+                                          ("1-2,,4", "'' is neither a seed nor a range")])
+def test_evaluate_refuses_seeds_it_cannot_read_before_loading_anything(seeds, told, capsys):
+    from spillover.cli.main import main
+
+    assert main(["evaluate", "--seeds", seeds]) == 2
+    assert told in capsys.readouterr().err
+
+
 def test_evaluate_refuses_to_begin_watching_after_the_plans_begin(capsys):
     from spillover.cli.main import main
 

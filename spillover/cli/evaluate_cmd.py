@@ -76,10 +76,19 @@ def brand_tuning(path: str, scenario_brands: set[str]) -> dict[str, dict]:
 
 
 def parse_seeds(text: str) -> list[int]:
+    """"1-10", "3,5,8" or both ("1-3,7"); ValueError, saying so, for anything else, a range
+    running backwards among them: a run over no scenarios would print an empty table."""
     seeds = []
     for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        seeds += list(range(int(lo), int(hi or lo) + 1))
+        lo, _, hi = part.strip().partition("-")
+        try:
+            first, last = int(lo), int(hi or lo)
+        except ValueError:
+            raise ValueError(f"--seeds {text!r}: {part!r} is neither a seed nor a range (e.g. 1-10 or 3,5,8)") \
+                from None
+        if last < first:
+            raise ValueError(f"--seeds {text!r}: {part!r} runs backwards")
+        seeds += list(range(first, last + 1))
     return seeds
 
 
@@ -106,6 +115,12 @@ def run(args) -> int:
     if not 0 <= args.watched_from < PLANS_FROM_H:
         print(f"spillover evaluate: --watched-from must be at least 0 and less than {PLANS_FROM_H:g} "
               f"(the hour storms and decoys begin)", file=sys.stderr)
+        return 2
+
+    try:
+        parse_seeds(args.seeds)
+    except ValueError as exc:
+        print(f"spillover evaluate: {exc}", file=sys.stderr)
         return 2
 
     start = args.start or SUITE_START

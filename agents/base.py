@@ -94,11 +94,15 @@ class PollReport:
                 f"published {self.published} new{repeated}, {self.deleted} deleted, {self.skipped} skipped")
 
 
+def no_targets(connector: str) -> str:
+    return f"no {connector} targets: add them to the watchlist or pass one on the command line"
+
+
 class Runner:
     def __init__(self, connector: Connector, targets: list[Target], store: CheckpointStore,
                  publisher: Publisher, metrics: ConnectorMetrics, interval_s: float = 60.0):
         if not targets:
-            raise ValueError(f"no {connector.name} targets: add them to the watchlist or pass one on the command line")
+            raise ValueError(no_targets(connector.name))
         self.connector, self.targets = connector, targets
         self.store, self.publisher, self.metrics = store, publisher, metrics
         self.interval_s = interval_s

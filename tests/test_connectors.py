@@ -379,6 +379,14 @@ def test_connect_command_polls_once_logs_one_line_and_never_logs_the_token(kafka
     assert "503" in caplog.text and g.token not in caplog.text
 
 
+def test_a_connector_with_nothing_to_poll_says_so_without_waiting_for_kafka(tmp_path, capsys):
+    # A connector deployed without targets is a configuration mistake: it must say so at once,
+    # not after 30 s of "cannot reach Kafka" from a broker that happens to be down.
+    code = main(["connect", "rss", "--once", "--broker", "127.0.0.1:9", "--state", str(tmp_path / "rss.sqlite")])
+    assert code == 2
+    assert "no rss targets: add them to the watchlist or pass one on the command line" in capsys.readouterr().err
+
+
 def test_connector_metrics_count_posts_errors_and_waits(kafka, tmp_path):
     x = FakeX("tok")
     x.add(1, "hello", NOW)

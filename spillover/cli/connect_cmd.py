@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..agents.base import Runner, Target
+from ..agents.base import Runner, Target, no_targets
 from ..agents.checkpoint import CheckpointStore
 from ..agents.metrics import ConnectorMetrics
 from ..agents.publisher import Publisher
@@ -67,6 +67,8 @@ def run(args) -> int:
     if args.source == "replay":
         return _replay(args, settings)
     targets = watchlist_targets(args.source, Watchlist.load(settings.app.watchlist)) + _cli_target(args)
+    if not targets:  # said before Kafka is asked: a broker that is down would hide it for 30 s
+        return fail(no_targets(args.source), EXIT_USAGE)
     metrics = ConnectorMetrics()
     connector, client = build(args.source, args.api_base, metrics, lookback_s=args.lookback_hours * 3600)
     state = Path(args.state or Path(settings.app.data_dir) / "connectors" / f"{args.source}.sqlite")

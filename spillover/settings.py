@@ -249,7 +249,7 @@ def _coerce(value: Any, target: Any, where: str) -> Any:
         return bool(value)
     if isinstance(target, Mapping):
         if isinstance(value, str):
-            value = yaml.safe_load(value) or {}
+            value = load_yaml(value, where) or {}
         if not isinstance(value, Mapping):
             raise ValueError(f"{where}: expected a mapping")
         return dict(value)
@@ -287,8 +287,19 @@ def tuned_detection(base: DetectionSettings, changes: Mapping[str, Any], where: 
     return dataclasses.replace(base, **typed)
 
 
+def load_yaml(text: str, where: str) -> Any:
+    """The YAML document in `text`; ValueError naming `where` and the line if it is not YAML
+    (PyYAML's own errors are no ValueError, and would end a command in a traceback)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark, problem = getattr(exc, "problem_mark", None), getattr(exc, "problem", None) or exc
+        at = f", line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        raise ValueError(f"{where}: not valid YAML ({problem}{at})") from None
+
+
 def _from_file(settings: Settings, path: Path) -> Settings:
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml(path.read_text(), str(path)) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: the config file must be a mapping of sections")
     for section, values in data.items():

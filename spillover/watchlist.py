@@ -16,9 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .settings import DetectionSettings, tuned_detection
+from .settings import DetectionSettings, load_yaml, tuned_detection
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class Watchlist:
     def load(cls, path: str | Path | None) -> "Watchlist":
         if not path:
             return cls()
-        return cls.from_dict(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}, str(path))
+        return cls.from_dict(load_yaml(Path(path).read_text(encoding="utf-8"), str(path)) or {}, str(path))
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "watchlist") -> "Watchlist":

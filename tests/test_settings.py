@@ -56,3 +56,19 @@ def test_every_detection_setting_is_explained_in_the_readme():
     unexplained = [f.name for f in dataclasses.fields(DetectionSettings)
                    if f"`{f.name}`" not in readme and f"`detection.{f.name}`" not in readme]
     assert unexplained == []
+
+
+def test_a_config_or_watchlist_that_is_not_yaml_is_a_clear_error_not_a_traceback(tmp_path, capsys):
+    from spillover.cli.main import main
+
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("")
+    config, watchlist = tmp_path / "c.yaml", tmp_path / "w.yaml"
+    config.write_text("detection: {quiet_hours: 2\n")
+    watchlist.write_text("brands:\n  - name: Acme\n    aliases: [acme\n")
+    assert main(["replay", "--input", str(posts), "--config", str(config)]) == 1
+    assert f"{config}: not valid YAML (" in capsys.readouterr().err
+    assert main(["replay", "--input", str(posts), "--watchlist", str(watchlist)]) == 1
+    assert f"{watchlist}: not valid YAML (" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="SPILLOVER_MODEL_LABEL_MAP: not valid YAML"):
+        load_settings(env={"SPILLOVER_MODEL_LABEL_MAP": "{"})

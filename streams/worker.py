@@ -6,9 +6,11 @@ import logging
 
 import faust
 
+from ..detection import Detector
 from ..kafka_io import ensure_topics
 from ..metrics import PipelineMetrics
 from ..settings import Settings
+from ..watchlist import Watchlist
 from .app import create_app
 
 log = logging.getLogger(__name__)
@@ -20,6 +22,9 @@ def run_worker(settings: Settings) -> None:
 
     if not settings.kafka.broker:
         raise SystemExit("spillover worker needs --broker HOST:PORT (or SPILLOVER_BROKER)")
+    # The watchlist and the detection settings first: a mistake in them is said at once, not
+    # after the topics are made and the model is loaded (create_app builds the same again).
+    Detector.for_watchlist(settings.detection, Watchlist.load(settings.app.watchlist))
     ensure_topics(settings, settings.kafka.broker)
     model = SentimentModel.load(settings.model)
     metrics = PipelineMetrics()

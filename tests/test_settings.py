@@ -72,3 +72,31 @@ def test_a_config_or_watchlist_that_is_not_yaml_is_a_clear_error_not_a_traceback
     assert f"{watchlist}: not valid YAML (" in capsys.readouterr().err
     with pytest.raises(ValueError, match="SPILLOVER_MODEL_LABEL_MAP: not valid YAML"):
         load_settings(env={"SPILLOVER_MODEL_LABEL_MAP": "{"})
+
+
+@pytest.mark.parametrize("name, value, told", [
+    ("bucket_minutes", "0", "bucket_minutes must be at least 1"),  # was a ZeroDivisionError
+    ("usual_complaints", "0", "usual_complaints must be at least 1"),  # was every complaint dead-lettered
+    ("alpha", "2", "alpha must be more than 0 and at most 1"),
+    ("negative_threshold", "-1", "negative_threshold must be from 0 to 1"),
+    ("baseline_hours", "4", "baseline_hours must be longer than max_window_minutes (240)"),
+    ("utc_offset_hours", "30", "utc_offset_hours must be from -12 to 14"),
+])
+def test_a_worker_refuses_detection_settings_that_make_no_sense_before_it_asks_kafka(name, value, told,
+                                                                                       monkeypatch, capsys):
+    from spillover.cli.main import main
+
+    monkeypatch.setenv(f"SPILLOVER_DETECTION_{name.upper()}", value)
+    assert main(["worker", "--broker", "127.0.0.1:9"]) == 1
+    assert f"detection.{told}" in capsys.readouterr().err
+
+
+def test_a_brands_own_settings_are_checked_too_and_named_by_brand(tmp_path):
+    from spillover.detection import Detector
+    from spillover.settings import DetectionSettings
+    from spillover.watchlist import Watchlist
+
+    path = tmp_path / "w.yaml"
+    path.write_text("brands:\n  - name: Acme\n    detection: {min_negative: 0}\n")
+    with pytest.raises(ValueError, match="brand 'Acme': detection.min_negative must be at least 1"):
+        Detector.for_watchlist(DetectionSettings(), Watchlist.load(path))

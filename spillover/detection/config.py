@@ -62,6 +62,7 @@ class DetectorConfig:
 
     @classmethod
     def from_settings(cls, s: DetectionSettings) -> "DetectorConfig":
+        check(s)
         bucket_s = s.bucket_minutes * 60
         per_hour = 3600 / bucket_s
         windows, w = [], max(1, s.min_window_minutes // s.bucket_minutes)
@@ -70,9 +71,6 @@ class DetectorConfig:
             w *= 2
         if not windows:
             raise ValueError("detection.min_window_minutes must not exceed max_window_minutes")
-        if s.learning_strictness < 0 or s.min_history_hours < 0:
-            # Below 0 a platform still learning would be asked less strictly than one that knows.
-            raise ValueError("detection.learning_strictness and min_history_hours must not be negative")
         return cls(
             bucket_s=bucket_s,
             negative_threshold=s.negative_threshold,
@@ -128,3 +126,43 @@ class DetectorConfig:
             # hour was not tried).
             burst_windows=tuple(w for w in windows if w * bucket_s >= 3600) or (windows[-1],),
         )
+
+
+# Where each setting makes sense. Outside it a detector would crash (a bucket of 0 minutes),
+# dead-letter every complaint (no usual complaint to take away), or quietly never report
+# (a history shorter than the window it leaves out): a worker refuses to start instead.
+AT_LEAST_ONE = ("bucket_minutes", "min_window_minutes", "min_negative", "min_negative_spread", "max_grievances",
+                "usual_complaints", "platform_burst_min_complaints")
+NOT_NEGATIVE = ("warmup_hours", "warmup_spread_hours", "min_history_hours", "learning_strictness",
+                "topic_prior_share", "prior_negative_per_hour", "prior_hours", "min_ratio", "share_lift",
+                "join_similarity", "cross_platform_join_similarity", "burst_join_similarity", "burst_join_minutes",
+                "link_similarity", "loud_groups_similarity", "legs_similarity", "merge_similarity",
+                "pool_similarity", "storm_likeness", "beside_similarity", "shared_platforms_similarity",
+                "platform_burst_similarity", "platform_burst_lift", "link_hours", "allowed_lateness_minutes",
+                "max_future_minutes", "remember_posts", "update_growth", "evidence_per_platform", "max_state_kib")
+POSITIVE = ("complaint_likeness", "quiet_hours")
+PROBABILITIES = ("alpha", "alpha_spread", "platform_burst_alpha")  # a chance: more than 0, at most 1
+SHARES = ("negative_threshold", "min_negative_share", "surge_complaint_share")  # 0 to 1
+
+
+def check(s: DetectionSettings) -> None:
+    """ValueError naming the first setting outside the range where it makes sense."""
+    for name in AT_LEAST_ONE:
+        _require(name, getattr(s, name) >= 1, "at least 1")
+    for name in NOT_NEGATIVE:
+        _require(name, getattr(s, name) >= 0, "0 or more")
+    for name in POSITIVE:
+        _require(name, getattr(s, name) > 0, "more than 0")
+    for name in PROBABILITIES:
+        _require(name, 0 < getattr(s, name) <= 1, "more than 0 and at most 1")
+    for name in SHARES:
+        _require(name, 0 <= getattr(s, name) <= 1, "from 0 to 1")
+    _require("utc_offset_hours", -12 <= s.utc_offset_hours <= 14, "from -12 to 14")
+    # The baseline leaves out the longest window: a history no longer than it is empty.
+    _require("baseline_hours", s.baseline_hours * 60 > s.max_window_minutes,
+             f"longer than max_window_minutes ({s.max_window_minutes})")
+
+
+def _require(name: str, holds: bool, what: str) -> None:
+    if not holds:
+        raise ValueError(f"detection.{name} must be {what}")

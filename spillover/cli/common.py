@@ -11,6 +11,30 @@ from ..settings import Settings, load_settings
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BROKER = 0, 1, 2, 3
 
 
+def more_than_zero(kind: type = float):
+    """An argparse type: a number of `kind` above 0 (a count, a duration, a rate)."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+    return parse
+
+
+def not_negative(text: str) -> float:
+    """An argparse type: a number of 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
 def add_common(parser: argparse.ArgumentParser, broker: bool = True) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML config file (also SPILLOVER_CONFIG)")
     parser.add_argument("--watchlist", metavar="FILE", help="brand watchlist YAML (also SPILLOVER_WATCHLIST)")

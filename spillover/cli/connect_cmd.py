@@ -17,7 +17,7 @@ from ..agents.replay import publish_lines
 from ..kafka_io import ensure_topics, json_producer
 from ..replay import read_lines
 from ..watchlist import Watchlist
-from .common import EXIT_USAGE, add_common, fail, settings_from, setup_logging
+from .common import EXIT_USAGE, add_common, fail, more_than_zero, not_negative, settings_from, setup_logging
 
 NAMES = (*SOURCES, "replay")
 # Which command-line target each connector takes.
@@ -37,10 +37,10 @@ def register(sub) -> None:
     add_common(p)
     p.add_argument("--once", action="store_true", help="poll once, publish, exit (for cron jobs and checks)")
     p.add_argument("--api-base", metavar="URL", help="the service's endpoint (a proxy, or a local test server)")
-    p.add_argument("--interval", type=float, default=60.0, help="seconds between polls (default 60)")
+    p.add_argument("--interval", type=more_than_zero(), default=60.0, help="seconds between polls (default 60)")
     p.add_argument("--state", metavar="FILE", help="checkpoint database (default DATA_DIR/connectors/SOURCE.sqlite)")
     p.add_argument("--metrics-port", type=int, help="serve Prometheus /metrics on this port")
-    p.add_argument("--lookback-hours", type=float, default=48.0,
+    p.add_argument("--lookback-hours", type=not_negative, default=48.0,
                    help="how far back own pages are re-listed to notice deleted posts (default 48)")
     target = p.add_argument_group("one target instead of (or besides) the watchlist")
     target.add_argument("--page", help="facebook: a page id (the brand's own page)")
@@ -53,7 +53,7 @@ def register(sub) -> None:
     target.add_argument("--own", action="store_true", help="rss: the brand's own feed (watch for deletions)")
     replay = p.add_argument_group("replay")
     replay.add_argument("--input", metavar="POSTS.jsonl", help="the file to publish")
-    replay.add_argument("--speed", type=float, default=0.0,
+    replay.add_argument("--speed", type=not_negative, default=0.0,
                         help="seconds of event time per second (0: as fast as possible)")
     replay.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)

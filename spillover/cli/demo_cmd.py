@@ -9,7 +9,16 @@ from ..broker import BrokerError
 from ..demo import Demo
 from ..replay import read_lines
 from ..scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
-from .common import EXIT_BROKER, EXIT_OK, add_common, fail, interrupt_on_sigterm, settings_from, setup_logging
+from .common import (
+    EXIT_BROKER,
+    EXIT_OK,
+    add_common,
+    fail,
+    interrupt_on_sigterm,
+    more_than_zero,
+    settings_from,
+    setup_logging,
+)
 from .format import human
 
 
@@ -21,7 +30,8 @@ def register(sub) -> None:
     add_common(p)
     p.add_argument("--input", metavar="POSTS.jsonl", help="scenario to replay (default: the bundled sample)")
     p.add_argument("--json", action="store_true", help="incident events as JSON lines on stdout, nothing else")
-    p.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds (default 900)")
+    p.add_argument("--timeout", type=more_than_zero(), default=900.0,
+                   help="give up after this many seconds (default 900)")
     p.set_defaults(run=run)
 
 

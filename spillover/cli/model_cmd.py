@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from ..scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
-from .common import add_common, interrupt_on_sigterm, settings_from
+from .common import add_common, interrupt_on_sigterm, more_than_zero, settings_from
 
 
 def register(sub) -> None:
@@ -14,16 +14,16 @@ def register(sub) -> None:
     e.add_argument("--data", required=True, metavar="FILE", help='JSON lines of {"text", "label"}')
     b = inner.add_parser("bench", help="posts per second of the model step")
     b.add_argument("--data", metavar="FILE", help="JSON lines with a text field (default: the demo scenario)")
-    b.add_argument("--posts", type=int, default=2000, help="how many posts to time (default 2000)")
+    b.add_argument("--posts", type=more_than_zero(int), default=2000, help="how many posts to time (default 2000)")
     b.add_argument("--pipeline", action="store_true",
                    help="time the whole enrichment agent instead: a real worker, posts.raw in, "
                         "posts.enriched out, on the embedded broker unless --broker is given")
     b.add_argument("--broker", metavar="HOST:PORT", help="with --pipeline: an existing Kafka to use")
-    b.add_argument("--load", type=float, default=0.8,
+    b.add_argument("--load", type=more_than_zero(), default=0.8,
                    help="with --pipeline: steady load as a fraction of the measured rate (default 0.8)")
-    b.add_argument("--seconds", type=float, default=30.0,
+    b.add_argument("--seconds", type=more_than_zero(), default=30.0,
                    help="with --pipeline: how long the steady load runs (default 30)")
-    b.add_argument("--workers", type=int, default=1,
+    b.add_argument("--workers", type=more_than_zero(int), default=1,
                    help="with --pipeline: worker processes sharing posts.raw, a partition each (default 1)")
     x = inner.add_parser("export", help="write the model as a standard Hugging Face folder",
                          description="Config, tokenizer and weights that transformers.pipeline("

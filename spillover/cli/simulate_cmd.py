@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import yaml
 
-from ..scenarios.generator import generate, watchlist_yaml
+from ..scenarios.generator import SAMPLE_PLANS, generate, watchlist_yaml
+from .common import EXIT_USAGE
+
+# Where the sample plans' last leg ends, and the days that holds (rounded up as --help prints
+# them): a shorter scenario would plant storms past its end.
+PLANS_END_H = max(leg.start_h + leg.duration_h for plan in SAMPLE_PLANS for leg in plan.legs)
+SAMPLE_DAYS = math.ceil(PLANS_END_H / 24 * 100) / 100
 
 BAD_LINES = (
     b"this line is not JSON at all",
@@ -26,13 +33,18 @@ def register(sub) -> None:
     p.add_argument("--truth", metavar="TRUTH.jsonl", help="planted incidents and decoys")
     p.add_argument("--watchlist-out", metavar="WATCHLIST.yaml", help="the brands of the scenario")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--days", type=float, default=3.0)
+    p.add_argument("--days", type=float, default=3.0,
+                   help=f"how long (default 3; at least {SAMPLE_DAYS:.2f}, where its planted storms end)")
     p.add_argument("--start", default="2026-03-02T00:00:00Z", help="RFC 3339 start of the scenario")
     p.add_argument("--bad-lines", action="store_true", help="mix in malformed lines (they must reach the DLQ)")
     p.set_defaults(run=run)
 
 
 def run(args) -> int:
+    if args.days < SAMPLE_DAYS:
+        print(f"spillover simulate: --days must be at least {SAMPLE_DAYS:.2f}: the scenario's planted storms "
+              f"and decoys run until hour {PLANS_END_H:g}", file=sys.stderr)
+        return EXIT_USAGE
     posts, truth = generate(args.seed, args.start, args.days)
     lines = [json.dumps(p, ensure_ascii=False).encode() for p in posts]
     if args.bad_lines:

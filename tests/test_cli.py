@@ -1,0 +1,30 @@
+"""What the command line refuses before it starts anything: numbers outside their sense."""
+import pytest
+
+from spillover.cli.main import main
+
+
+@pytest.mark.parametrize("argv, told", [
+    (["model", "bench", "--posts", "0"], "argument --posts: must be more than 0, not 0"),  # timed every post
+    (["model", "bench", "--posts", "-3"], "argument --posts: must be more than 0, not -3"),  # IndexError
+    (["model", "bench", "--pipeline", "--seconds", "-1"], "argument --seconds: must be more than 0"),
+    (["model", "bench", "--pipeline", "--workers", "0"], "argument --workers: must be more than 0"),
+    (["demo", "--timeout", "0"], "argument --timeout: must be more than 0"),
+    (["connect", "rss", "--interval", "0"], "argument --interval: must be more than 0"),
+    (["connect", "replay", "--input", "x.jsonl", "--speed", "-1"], "argument --speed: must be 0 or more, not -1"),
+    (["model", "bench", "--posts", "many"], "argument --posts: 'many' is not an integer"),
+])
+def test_a_number_outside_its_sense_is_a_usage_error(argv, told, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert told in capsys.readouterr().err
+
+
+def test_simulate_refuses_fewer_days_than_its_planted_storms_need(tmp_path, capsys):
+    out = tmp_path / "s.jsonl"
+    assert main(["simulate", "--out", str(out), "--days", "2"]) == 2
+    assert "--days must be at least 2.78: the scenario's planted storms and decoys run until hour 66.5" \
+        in capsys.readouterr().err
+    assert not out.exists()
+    assert main(["simulate", "--out", str(out), "--days", "2.78"]) == 0

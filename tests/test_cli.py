@@ -1,4 +1,5 @@
-"""What the command line refuses before it starts anything: numbers outside their sense."""
+"""What the command line refuses before it starts anything: numbers outside their sense, data it
+cannot read."""
 import pytest
 
 from spillover.cli.main import main
@@ -28,3 +29,20 @@ def test_simulate_refuses_fewer_days_than_its_planted_storms_need(tmp_path, caps
         in capsys.readouterr().err
     assert not out.exists()
     assert main(["simulate", "--out", str(out), "--days", "2.78"]) == 0
+
+
+@pytest.mark.parametrize("content, told", [
+    (b'{"text": "fine", "label": "negative"}\nnot json\n', ":2: not JSON ("),
+    (b'["a list"]\n', ":1: not an object with a text"),  # was an AttributeError traceback
+    (b'{"label": "negative"}\n', ":1: not an object with a text"),  # was "error: 'text'"
+    (b'{"text": "x", "label": "angry"}\n', ":1: label 'angry' is not one of"),
+    (b'\xff\xfe{"text"}\n', ": not UTF-8 text (invalid start byte at byte 0)"),
+])
+def test_labelled_data_it_cannot_read_is_named_by_file_and_line(content, told, tmp_path):
+    from spillover.models.data import read_labelled
+
+    path = tmp_path / "eval.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as error:
+        read_labelled(path)
+    assert str(error.value).startswith(str(path)) and told in str(error.value)

@@ -41,16 +41,22 @@ class Watchlist:
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "watchlist") -> "Watchlist":
-        entries = data.get("brands", []) if isinstance(data, dict) else []
-        brands = []
+        """ValueError, naming the file and the brand, for anything that would quietly watch the
+        wrong posts: a misspelt `brands`, a brand listed twice, aliases written as one string
+        (its letters would each be an alias: every "a" in any post would name the brand)."""
+        if not isinstance(data, dict) or set(data) - {"brands"}:
+            raise ValueError(f"{path}: expected a mapping with one key, brands (a list of brands), not "
+                             f"{sorted(data) if isinstance(data, dict) else type(data).__name__}")
+        entries = data.get("brands") or []
+        if not isinstance(entries, list):
+            raise ValueError(f"{path}: brands must be a list of brands, each with a name")
+        brands, seen = [], set()
         for entry in entries:
-            if not isinstance(entry, dict) or not entry.get("name"):
-                raise ValueError(f"{path}: every brand needs a name")
-            extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
-            detection = entry.get("detection") or {}
-            tuned_detection(DetectionSettings(), detection, f"{path}: brand {entry['name']!r}")
-            brands.append(Brand(entry["name"], tuple(entry.get("aliases") or ()),
-                                dict(entry.get("playbook") or {}), extra, dict(detection)))
+            brand = _brand(entry, path)
+            if brand.name.casefold() in seen:
+                raise ValueError(f"{path}: brand {brand.name!r} is listed twice")
+            seen.add(brand.name.casefold())
+            brands.append(brand)
         return cls(tuple(brands))
 
     @property
@@ -74,6 +80,22 @@ class Watchlist:
     @cached_property
     def _patterns(self) -> list[tuple[str, re.Pattern]]:
         return [(b.name, _alias_pattern((b.name, *b.aliases))) for b in self.brands]
+
+
+def _brand(entry: Any, path: str) -> Brand:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"].strip():
+        raise ValueError(f"{path}: every brand needs a name")
+    where = f"{path}: brand {entry['name']!r}"
+    aliases = entry.get("aliases") or []
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise ValueError(f"{where}: aliases must be a list of names, e.g. [northwind, \"@northwindair\"]")
+    playbook = entry.get("playbook") or {}
+    if not isinstance(playbook, dict):
+        raise ValueError(f"{where}: playbook must be a mapping, e.g. {{team: comms-oncall}}")
+    detection = entry.get("detection") or {}
+    tuned_detection(DetectionSettings(), detection, where)
+    extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
+    return Brand(entry["name"], tuple(aliases), dict(playbook), extra, dict(detection))
 
 
 def _alias_pattern(names: tuple[str, ...]) -> re.Pattern:

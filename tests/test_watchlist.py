@@ -1,3 +1,5 @@
+import pytest
+
 from spillover.watchlist import Watchlist
 
 
@@ -14,3 +16,28 @@ def test_resolves_names_and_aliases_case_insensitively(tmp_path):
 
 def test_empty_watchlist_resolves_nothing():
     assert Watchlist.load(None).resolve("anything") is None
+
+
+@pytest.mark.parametrize("text, told", [
+    # Each letter an alias: "a" in any post would name the brand.
+    ("brands:\n- name: Acme\n  aliases: acme\n", "brand 'Acme': aliases must be a list of names"),
+    ("brands:\n- name: Acme\n  aliases: [acme, null]\n", "brand 'Acme': aliases must be a list of names"),
+    ("brands:\n- name: Acme\n- name: ACME\n", "brand 'ACME' is listed twice"),
+    ("brnads:\n- name: Acme\n", "expected a mapping with one key, brands (a list of brands), not ['brnads']"),
+    ("- name: Acme\n", "expected a mapping with one key, brands"),
+    ("brands: {name: Acme}\n", "brands must be a list of brands"),
+    ("brands:\n- name: Acme\n  playbook: comms\n", "brand 'Acme': playbook must be a mapping"),
+    ("brands:\n- aliases: [acme]\n", "every brand needs a name"),
+])
+def test_a_watchlist_that_would_watch_the_wrong_posts_is_refused_by_name(text, told, tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError) as error:
+        Watchlist.load(path)
+    assert str(error.value).startswith(f"{path}: ") and told in str(error.value)
+
+
+def test_an_empty_watchlist_file_watches_no_brand(tmp_path):
+    path = tmp_path / "w.yaml"
+    path.write_text("# nothing yet\n")
+    assert Watchlist.load(path).brands == ()

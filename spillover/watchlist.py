@@ -18,6 +18,14 @@ from typing import Any
 
 from .settings import DetectionSettings, load_yaml, tuned_detection
 
+# Besides its name, aliases, playbook and detection settings, a brand's entry names its own
+# accounts (`handles`) and, per connector, the lists of what that connector polls for it
+# (agents/registry.py reads them).
+CONNECTOR_TARGETS = {"facebook": ("pages",), "twitter": ("queries",), "rss": ("feeds", "own_feeds"),
+                     "reddit": ("subreddits", "queries"), "mastodon": ("tags",)}
+HANDLES = ("facebook", "twitter", "reddit", "mastodon", "blog")
+BRAND_KEYS = ("name", "aliases", "playbook", "detection", "handles", *CONNECTOR_TARGETS)
+
 
 @dataclass(frozen=True)
 class Brand:
@@ -92,10 +100,34 @@ def _brand(entry: Any, path: str) -> Brand:
     playbook = entry.get("playbook") or {}
     if not isinstance(playbook, dict):
         raise ValueError(f"{where}: playbook must be a mapping, e.g. {{team: comms-oncall}}")
+    unknown = sorted(set(entry) - set(BRAND_KEYS))
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r} (a brand has {', '.join(BRAND_KEYS)})")
     detection = entry.get("detection") or {}
     tuned_detection(DetectionSettings(), detection, where)
-    extra = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
-    return Brand(entry["name"], tuple(aliases), dict(playbook), extra, dict(detection))
+    targets = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
+    _check_targets(targets, where)
+    return Brand(entry["name"], tuple(aliases), dict(playbook), targets, dict(detection))
+
+
+def _check_targets(targets: dict[str, Any], where: str) -> None:
+    """Each connector's targets a mapping of lists (a URL written alone would be polled letter by
+    letter), the handles a mapping of names."""
+    for connector, spec in targets.items():
+        if connector == "handles":
+            if not isinstance(spec, dict) or set(spec) - set(HANDLES) or not all(map(_is_name, spec.values())):
+                raise ValueError(f"{where}: handles must map some of {', '.join(HANDLES)} to the brand's "
+                                 f"own account there, e.g. handles: {{twitter: NorthwindAir}}")
+            continue
+        lists = CONNECTOR_TARGETS[connector]
+        if not isinstance(spec, dict) or set(spec) - set(lists) or \
+                not all(isinstance(v, list) and all(map(_is_name, v)) for v in spec.values()):
+            raise ValueError(f"{where}: {connector} must map {' or '.join(lists)} to lists, "
+                             f"e.g. {connector}: {{{lists[0]}: [...]}}")
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip() != ""
 
 
 def _alias_pattern(names: tuple[str, ...]) -> re.Pattern:

@@ -28,6 +28,13 @@ def test_empty_watchlist_resolves_nothing():
     ("brands: {name: Acme}\n", "brands must be a list of brands"),
     ("brands:\n- name: Acme\n  playbook: comms\n", "brand 'Acme': playbook must be a mapping"),
     ("brands:\n- aliases: [acme]\n", "every brand needs a name"),
+    ("brands:\n- name: Acme\n  alias: [acme]\n", "brand 'Acme': unknown key 'alias' (a brand has name, aliases"),
+    # A URL written alone would be polled letter by letter.
+    ("brands:\n- name: Acme\n  rss: {feeds: 'https://acme.example/feed'}\n",
+     "brand 'Acme': rss must map feeds or own_feeds to lists"),
+    ("brands:\n- name: Acme\n  reddit: {subreddit: [acme]}\n", "brand 'Acme': reddit must map subreddits or queries"),
+    ("brands:\n- name: Acme\n  twitter: '@acme'\n", "brand 'Acme': twitter must map queries to lists"),
+    ("brands:\n- name: Acme\n  handles: AcmeCo\n", "brand 'Acme': handles must map some of facebook, twitter"),
 ])
 def test_a_watchlist_that_would_watch_the_wrong_posts_is_refused_by_name(text, told, tmp_path):
     path = tmp_path / "w.yaml"
@@ -41,3 +48,13 @@ def test_an_empty_watchlist_file_watches_no_brand(tmp_path):
     path = tmp_path / "w.yaml"
     path.write_text("# nothing yet\n")
     assert Watchlist.load(path).brands == ()
+
+
+def test_every_target_list_the_watchlist_takes_is_one_a_connector_polls():
+    from spillover.agents.registry import watchlist_targets
+    from spillover.watchlist import CONNECTOR_TARGETS
+
+    for connector, lists in CONNECTOR_TARGETS.items():
+        for key in lists:
+            w = Watchlist.from_dict({"brands": [{"name": "Acme", connector: {key: ["acme-1", 42]}}]})
+            assert [t.value for t in watchlist_targets(connector, w)] == ["acme-1", "42"], (connector, key)

@@ -95,5 +95,16 @@ class PipelineMetrics:
 
     def serve(self, port: int, addr: str = "0.0.0.0") -> None:
         """Expose /metrics on `port` (0: do nothing)."""
-        if port:
-            start_http_server(port, addr=addr, registry=self.registry)
+        serve_metrics(self.registry, port, addr)
+
+
+def serve_metrics(registry: CollectorRegistry, port: int, addr: str = "0.0.0.0") -> None:
+    """Serve a registry's /metrics on `port` (0: do nothing); a port in use is an error that says
+    which, not a bare "Address already in use"."""
+    if not port:
+        return
+    try:
+        start_http_server(port, addr=addr, registry=registry)
+    except OSError as exc:
+        raise OSError(f"cannot serve metrics on port {port} ({exc.strerror or exc}); "
+                      f"pick another with --metrics-port") from None

@@ -46,3 +46,18 @@ def test_labelled_data_it_cannot_read_is_named_by_file_and_line(content, told, t
     with pytest.raises(ValueError) as error:
         read_labelled(path)
     assert str(error.value).startswith(str(path)) and told in str(error.value)
+
+
+def test_a_metrics_port_in_use_is_named_in_the_error():
+    import socket
+
+    from spillover.metrics import PipelineMetrics
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(OSError) as error:
+            PipelineMetrics().serve(port)
+    assert str(error.value) == (f"cannot serve metrics on port {port} (Address already in use); "
+                                f"pick another with --metrics-port")

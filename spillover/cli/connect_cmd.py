@@ -15,6 +15,7 @@ from ..agents.publisher import Publisher
 from ..agents.registry import SOURCES, build, watchlist_targets
 from ..agents.replay import publish_lines
 from ..kafka_io import ensure_topics, json_producer
+from ..metrics import serve_metrics
 from ..replay import read_lines
 from ..watchlist import Watchlist
 from .common import EXIT_USAGE, add_common, fail, more_than_zero, not_negative, settings_from, setup_logging
@@ -76,10 +77,7 @@ def run(args) -> int:
     ensure_topics(settings, settings.kafka.broker)
     publisher = Publisher(settings.kafka.broker, settings.topics.raw, client_id=f"spillover-{args.source}")
     runner = Runner(connector, targets, store, publisher, metrics, interval_s=args.interval)
-    metrics_port = settings.app.metrics_port
-    if metrics_port:
-        from prometheus_client import start_http_server
-        start_http_server(metrics_port, registry=metrics.registry)
+    serve_metrics(metrics.registry, settings.app.metrics_port)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -76,8 +76,8 @@ def brand_tuning(path: str, scenario_brands: set[str]) -> dict[str, dict]:
 
 
 def parse_seeds(text: str) -> list[int]:
-    """"1-10", "3,5,8" or both ("1-3,7"); ValueError, saying so, for anything else, a range
-    running backwards among them: a run over no scenarios would print an empty table."""
+    """Seeds written as 1-10, 3,5,8 or both (1-3,7). Anything else is a ValueError that says which
+    part, a range running backwards too: a run over no scenarios would print an empty table."""
     seeds = []
     for part in text.split(","):
         lo, _, hi = part.strip().partition("-")

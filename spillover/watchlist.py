@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .settings import DetectionSettings, load_yaml, tuned_detection
+
+log = logging.getLogger(__name__)
 
 # Besides its name, aliases, playbook and detection settings, a brand's entry names its own
 # accounts (`handles`) and, per connector, the lists of what that connector polls for it
@@ -49,20 +52,27 @@ class Watchlist:
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "watchlist") -> "Watchlist":
-        """ValueError, naming the file and the brand, for anything that would quietly watch the
-        wrong posts: a misspelt `brands`, a brand listed twice, aliases written as one string
-        (its letters would each be an alias: every "a" in any post would name the brand)."""
-        if not isinstance(data, dict) or set(data) - {"brands"}:
-            raise ValueError(f"{path}: expected a mapping with one key, brands (a list of brands), not "
+        """ValueError, naming the file and the brand, for what would watch the wrong posts or none:
+        no `brands` (misspelt: a watchlist of no brand), aliases written as one string (its
+        letters would each be an alias: every "a" in any post would name the brand), targets
+        that are not lists. A warning for what may be a typo but watches as meant: a key the
+        file or a brand does not have (a note of the operator's, or `alias:` for `aliases:`),
+        a brand listed twice."""
+        if data in (None, {}):
+            return cls()
+        if not isinstance(data, dict) or "brands" not in data:
+            raise ValueError(f"{path}: expected a mapping with the key brands (a list of brands), not "
                              f"{sorted(data) if isinstance(data, dict) else type(data).__name__}")
-        entries = data.get("brands") or []
+        for key in sorted(set(data) - {"brands"}):
+            log.warning("%s: unknown key %r, left alone (a watchlist has brands)", path, key)
+        entries = data["brands"] or []
         if not isinstance(entries, list):
             raise ValueError(f"{path}: brands must be a list of brands, each with a name")
         brands, seen = [], set()
         for entry in entries:
             brand = _brand(entry, path)
             if brand.name.casefold() in seen:
-                raise ValueError(f"{path}: brand {brand.name!r} is listed twice")
+                log.warning("%s: brand %r is listed twice; a post naming it counts for the first entry", path, brand.name)
             seen.add(brand.name.casefold())
             brands.append(brand)
         return cls(tuple(brands))
@@ -100,9 +110,8 @@ def _brand(entry: Any, path: str) -> Brand:
     playbook = entry.get("playbook") or {}
     if not isinstance(playbook, dict):
         raise ValueError(f"{where}: playbook must be a mapping, e.g. {{team: comms-oncall}}")
-    unknown = sorted(set(entry) - set(BRAND_KEYS))
-    if unknown:
-        raise ValueError(f"{where}: unknown key {unknown[0]!r} (a brand has {', '.join(BRAND_KEYS)})")
+    for key in sorted(set(entry) - set(BRAND_KEYS)):
+        log.warning("%s: unknown key %r, left alone (a brand has %s)", where, key, ", ".join(BRAND_KEYS))
     detection = entry.get("detection") or {}
     tuned_detection(DetectionSettings(), detection, where)
     targets = {k: v for k, v in entry.items() if k not in ("name", "aliases", "playbook", "detection")}
@@ -114,6 +123,8 @@ def _check_targets(targets: dict[str, Any], where: str) -> None:
     """Each connector's targets a mapping of lists (a URL written alone would be polled letter by
     letter), the handles a mapping of names."""
     for connector, spec in targets.items():
+        if connector not in CONNECTOR_TARGETS and connector != "handles":
+            continue  # an unknown key: warned about, read by nobody
         if connector == "handles":
             if not isinstance(spec, dict) or set(spec) - set(HANDLES) or not all(map(_is_name, spec.values())):
                 raise ValueError(f"{where}: handles must map some of {', '.join(HANDLES)} to the brand's "

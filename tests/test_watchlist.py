@@ -22,13 +22,11 @@ def test_empty_watchlist_resolves_nothing():
     # Each letter an alias: "a" in any post would name the brand.
     ("brands:\n- name: Acme\n  aliases: acme\n", "brand 'Acme': aliases must be a list of names"),
     ("brands:\n- name: Acme\n  aliases: [acme, null]\n", "brand 'Acme': aliases must be a list of names"),
-    ("brands:\n- name: Acme\n- name: ACME\n", "brand 'ACME' is listed twice"),
-    ("brnads:\n- name: Acme\n", "expected a mapping with one key, brands (a list of brands), not ['brnads']"),
-    ("- name: Acme\n", "expected a mapping with one key, brands"),
+    ("brnads:\n- name: Acme\n", "expected a mapping with the key brands (a list of brands), not ['brnads']"),
+    ("- name: Acme\n", "expected a mapping with the key brands"),
     ("brands: {name: Acme}\n", "brands must be a list of brands"),
     ("brands:\n- name: Acme\n  playbook: comms\n", "brand 'Acme': playbook must be a mapping"),
     ("brands:\n- aliases: [acme]\n", "every brand needs a name"),
-    ("brands:\n- name: Acme\n  alias: [acme]\n", "brand 'Acme': unknown key 'alias' (a brand has name, aliases"),
     # A URL written alone would be polled letter by letter.
     ("brands:\n- name: Acme\n  rss: {feeds: 'https://acme.example/feed'}\n",
      "brand 'Acme': rss must map feeds or own_feeds to lists"),
@@ -58,3 +56,18 @@ def test_every_target_list_the_watchlist_takes_is_one_a_connector_polls():
         for key in lists:
             w = Watchlist.from_dict({"brands": [{"name": "Acme", connector: {key: ["acme-1", 42]}}]})
             assert [t.value for t in watchlist_targets(connector, w)] == ["acme-1", "42"], (connector, key)
+
+
+def test_what_may_be_a_typo_but_watches_as_meant_is_a_warning(tmp_path, caplog):
+    # An operator's own notes must not stop the worker; a misspelt key must not pass unseen.
+    path = tmp_path / "w.yaml"
+    path.write_text("owner: comms\nbrands:\n- name: Acme\n  alias: [acme co]\n  notes: big client\n"
+                    "- name: ACME\n  aliases: [acme]\n")
+    w = Watchlist.load(path)
+    assert [b.name for b in w.brands] == ["Acme", "ACME"]
+    assert w.resolve("acme lost my parcel") == "Acme"  # the first entry
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"{path}: unknown key 'owner', left alone (a watchlist has brands)" in warned
+    assert any(m.startswith(f"{path}: brand 'Acme': unknown key 'alias', left alone") for m in warned)
+    assert any(m.startswith(f"{path}: brand 'Acme': unknown key 'notes', left alone") for m in warned)
+    assert f"{path}: brand 'ACME' is listed twice; a post naming it counts for the first entry" in warned

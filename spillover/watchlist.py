@@ -72,7 +72,8 @@ class Watchlist:
         for entry in entries:
             brand = _brand(entry, path)
             if brand.name.casefold() in seen:
-                log.warning("%s: brand %r is listed twice; a post naming it counts for the first entry", path, brand.name)
+                log.warning("%s: brand %r is listed twice; a post naming it counts for the first entry",
+                            path, brand.name)
             seen.add(brand.name.casefold())
             brands.append(brand)
         return cls(tuple(brands))

@@ -37,7 +37,8 @@ class Topics:
     incidents: faust.TopicT
 
 
-def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> faust.App:
+def create_app(settings: Settings, model: Model, metrics: PipelineMetrics, watchlist: Watchlist,
+               detector: Detector) -> faust.App:
     k = settings.kafka
     # Faust's default datadir is `{id}-data` in the working directory; it creates only the leaf.
     datadir = Path(settings.app.data_dir) / "faust" / k.group_id
@@ -89,8 +90,6 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics) -> fa
     if settings.detection.max_state_kib * 1024 > k.max_message_bytes:
         log.warning("detection.max_state_kib (%d) is over kafka.max_message_bytes (%d bytes): a brand's state "
                     "can outgrow what the changelog takes", settings.detection.max_state_kib, k.max_message_bytes)
-    watchlist = Watchlist.load(settings.app.watchlist)
-    detector = Detector.for_watchlist(settings.detection, watchlist)
     # One thread: the model already uses every core, and order must be kept.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillover-model")
     enrich_gaps, detect_gaps = (GapFiller(k.broker, partial(_gap_found, metrics)) for _ in range(2))

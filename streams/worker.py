@@ -23,8 +23,9 @@ def run_worker(settings: Settings) -> None:
     if not settings.kafka.broker:
         raise SystemExit("spillover worker needs --broker HOST:PORT (or SPILLOVER_BROKER)")
     # The watchlist and the detection settings first: a mistake in them is said at once, not
-    # after the topics are made and the model is loaded (create_app builds the same again).
-    Detector.for_watchlist(settings.detection, Watchlist.load(settings.app.watchlist))
+    # after the topics are made and the model is loaded.
+    watchlist = Watchlist.load(settings.app.watchlist)
+    detector = Detector.for_watchlist(settings.detection, watchlist)
     ensure_topics(settings, settings.kafka.broker)
     model = SentimentModel.load(settings.model)
     metrics = PipelineMetrics()
@@ -32,7 +33,7 @@ def run_worker(settings: Settings) -> None:
     log.info("model %s on %s; metrics on :%s", model.name, model.device, settings.app.metrics_port or "off")
     # Faust's worker wants a loop of its own; make one so it also works off the main thread's default.
     asyncio.set_event_loop(asyncio.new_event_loop())
-    app = create_app(settings, model, metrics)
+    app = create_app(settings, model, metrics, watchlist, detector)
     worker = faust.Worker(app, loglevel=settings.app.log_level.upper(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
     worker.execute_from_commandline()

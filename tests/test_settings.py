@@ -33,12 +33,14 @@ def test_label_map_from_env_is_parsed():
 def test_the_message_limit_reaches_the_producer_the_consumer_and_the_changelog_topic(tmp_path):
     # A brand's detector state is one changelog message: the worker must be able to send it,
     # the topic to take it, and a worker restoring the brand to fetch it back as stored bytes.
+    from spillover.detection import Detector
     from spillover.metrics import PipelineMetrics
     from spillover.streams.app import create_app
+    from spillover.watchlist import Watchlist
 
     settings = load_settings({"kafka.broker": "127.0.0.1:1", "kafka.max_message_bytes": 3_000_000,
                               "app.data_dir": str(tmp_path)}, env={})
-    app = create_app(settings, None, PipelineMetrics())
+    app = create_app(settings, None, PipelineMetrics(), Watchlist(), Detector(settings.detection))
     assert app.conf.producer_max_request_size == 3_000_000 <= app.conf.consumer_max_fetch_size
     changelog = app.tables["detector-state"].changelog_topic
     assert changelog.config == {"max.message.bytes": "3000000"} and changelog.value_serializer == "raw"

@@ -13,26 +13,23 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_BROKER = 0, 1, 2, 3
 
 def more_than_zero(kind: type = float):
     """An argparse type: a number of `kind` above 0 (a count, a duration, a rate)."""
+    return _number(kind, lambda value: value > 0, "more than 0")
+
+
+def _number(kind: type, holds, what: str):
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        if not holds(value):
+            raise argparse.ArgumentTypeError(f"must be {what}, not {text}")
         return value
     return parse
 
 
-def not_negative(text: str) -> float:
-    """An argparse type: a number of 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
-    return value
+# An argparse type: a number of 0 or more.
+not_negative = _number(float, lambda value: value >= 0, "0 or more")
 
 
 def add_common(parser: argparse.ArgumentParser, broker: bool = True) -> None:

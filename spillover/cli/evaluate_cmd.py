@@ -118,7 +118,7 @@ def run(args) -> int:
         return 2
 
     try:
-        parse_seeds(args.seeds)
+        seeds = parse_seeds(args.seeds)
     except ValueError as exc:
         print(f"spillover evaluate: {exc}", file=sys.stderr)
         return 2
@@ -132,7 +132,6 @@ def run(args) -> int:
 
     settings = settings_from(args, **{"model.name": args.model})
     setup_logging(settings.app.log_level if args.log_level else "warning")
-    seeds = parse_seeds(args.seeds)
     watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
     tuning = brand_tuning(settings.app.watchlist, {b.name for b in watchlist.brands})
     model = SentimentModel.load(settings.model)

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from spillover.broker import BrokerError, EmbeddedBroker, kafka_api_versions_ok
+from spillover.broker import BrokerError, EmbeddedBroker, free_port, kafka_api_versions_ok
 
 pytestmark = pytest.mark.broker
 
@@ -49,9 +49,7 @@ def test_a_broker_stopped_while_it_starts_stops_and_leaves_nothing_listening():
     import subprocess
     import sys
     import time
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "broker", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
@@ -116,9 +114,7 @@ def test_reading_a_topic_where_no_broker_answers_is_an_error_not_a_silent_wait()
     import threading
 
     from spillover.kafka_io import read_topic
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # free again once closed: nothing listens there
+    port = free_port()  # nothing listens there
     outcome: list = []
 
     def read() -> None:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from kafka.errors import KafkaError
 
+from ..kafka_cluster import Broker
 from ..kafka_io import json_producer
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ class Publisher:
     jittered backoff, for as long as it takes: a connector waits rather than dropping a post.
     """
 
-    def __init__(self, broker: str, topic: str, client_id: str, *, cap_s: float = 30.0, flush_s: float = 30.0,
+    def __init__(self, broker: Broker, topic: str, client_id: str, *, cap_s: float = 30.0, flush_s: float = 30.0,
                  sleep: Callable[[float], None] = time.sleep, producer_factory=json_producer):
         self._broker, self._client_id, self._topic = broker, client_id, topic
         self._cap_s, self._flush_s = cap_s, flush_s

@@ -24,9 +24,10 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .broker import EmbeddedBroker
+from .broker import configured_or_embedded
 from .demo import WorkerProcess
 from .enrichment import Rejection, parse
+from .kafka_cluster import Broker, Cluster
 from .kafka_io import ensure_topics, json_producer, read_topic
 from .models.pipeline import model_name
 from .records import ValidationError, decode_json
@@ -45,14 +46,14 @@ class Arrivals:
     rejected: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def follow(self, broker: str, topic: str, stop: threading.Event) -> None:
+    def follow(self, broker: Broker, topic: str, stop: threading.Event) -> None:
         for record in read_topic(broker, topic, stop=stop):
             post_id = _post_id(record.value)
             if post_id.startswith(self.prefix):
                 with self.lock:
                     self.seen.setdefault(post_id, time.time())
 
-    def follow_rejections(self, broker: str, dlq_topic: str, stop: threading.Event) -> None:
+    def follow_rejections(self, broker: Broker, dlq_topic: str, stop: threading.Event) -> None:
         for record in read_topic(broker, dlq_topic, stop=stop):
             post_id = _post_id(record.value)
             if post_id.startswith(self.prefix):
@@ -117,17 +118,10 @@ class AgentBench:
         self._sent = 0
 
     def run(self) -> dict:
-        broker = None
-        if not self.settings.kafka.broker:
-            broker = EmbeddedBroker()
-            broker.start()
-        try:
-            return self._run(self.settings.kafka.broker or broker.bootstrap)
-        finally:
-            if broker:
-                broker.stop()
+        with configured_or_embedded(self.settings.kafka) as cluster:
+            return self._run(cluster)
 
-    def _run(self, address: str) -> dict:
+    def _run(self, address: Cluster) -> dict:
         ensure_topics(self.settings, address)
         stop = threading.Event()
         for follow, topic in ((self.arrivals.follow, self.settings.topics.enriched),

@@ -11,7 +11,12 @@ import struct
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+from .kafka_cluster import Cluster
+from .settings import KafkaSettings
 
 
 class BrokerError(RuntimeError):
@@ -142,3 +147,17 @@ class EmbeddedBroker:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextmanager
+def configured_or_embedded(kafka: KafkaSettings) -> Iterator[Cluster]:
+    """The cluster `kafka.broker` names or, with none named, an embedded broker for as long as
+    the block runs (it speaks PLAINTEXT only: TLS or SASL settings with it are a mistake)."""
+    if kafka.broker:
+        yield Cluster.from_settings(kafka)
+        return
+    if kafka.security_protocol.upper() != "PLAINTEXT":
+        raise ValueError(f"kafka.security_protocol is {kafka.security_protocol}, but the embedded broker speaks "
+                         "PLAINTEXT only: name your cluster with --broker (or SPILLOVER_BROKER)")
+    with EmbeddedBroker() as broker:
+        yield Cluster(broker.bootstrap)

@@ -22,7 +22,8 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from .agents.replay import publish_lines
-from .broker import EmbeddedBroker, free_port
+from .broker import configured_or_embedded, free_port
+from .kafka_cluster import Broker, Cluster, cluster_of
 from .kafka_io import ensure_topics, json_producer, read_topic
 from .records import IncidentEvent
 from .settings import Settings
@@ -39,16 +40,19 @@ class DemoResult:
 class WorkerProcess:
     """A `spillover worker` child process with its metrics endpoint and log file."""
 
-    def __init__(self, broker: str, settings: Settings):
+    def __init__(self, broker: Broker, settings: Settings):
         self.metrics_port = free_port()
         workdir = Path(tempfile.mkdtemp(prefix="spillover-worker-"))
         self.log_path = workdir / "worker.log"
-        # The child gets exactly our settings: a config file, and no SPILLOVER_* that could differ.
+        # The child gets exactly our settings: a config file, and no SPILLOVER_* that could differ;
+        # a SASL password goes in its environment rather than in a file.
         config = workdir / "settings.yaml"
-        config.write_text(yaml.safe_dump(settings.to_dict()))
+        config.write_text(yaml.safe_dump(settings.replace("kafka", sasl_password="").to_dict()))
         env = {k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")}
+        if settings.kafka.sasl_password:
+            env["SPILLOVER_KAFKA_SASL_PASSWORD"] = settings.kafka.sasl_password
         cmd = [sys.executable, "-m", "spillover.cli.main", "worker", "--config", str(config),
-               "--broker", broker, "--metrics-port", str(self.metrics_port), "--log-level", "info"]
+               "--broker", cluster_of(broker).servers, "--metrics-port", str(self.metrics_port), "--log-level", "info"]
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env)
@@ -99,18 +103,10 @@ class Demo:
         self.timeout_s = timeout_s
 
     def run(self) -> DemoResult:
-        broker = None
-        if not self.settings.kafka.broker:
-            broker = EmbeddedBroker()
-            broker.start()
-        address = self.settings.kafka.broker or broker.bootstrap
-        try:
-            return self._run(address)
-        finally:
-            if broker:
-                broker.stop()
+        with configured_or_embedded(self.settings.kafka) as cluster:
+            return self._run(cluster)
 
-    def _run(self, address: str) -> DemoResult:
+    def _run(self, address: Cluster) -> DemoResult:
         ensure_topics(self.settings, address)
         result, stop = DemoResult(), threading.Event()
         follower = threading.Thread(target=self._follow, args=(address, result, stop), daemon=True)
@@ -128,7 +124,7 @@ class Demo:
             worker.stop()
         return result
 
-    def _follow(self, address: str, result: DemoResult, stop: threading.Event) -> None:
+    def _follow(self, address: Cluster, result: DemoResult, stop: threading.Event) -> None:
         for record in read_topic(address, self.settings.topics.incidents, stop=stop):
             event = IncidentEvent.from_dict(json.loads(record.value))
             result.incidents.append(event)

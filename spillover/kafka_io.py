@@ -16,6 +16,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
+from .kafka_cluster import Broker, cluster_of
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,22 +35,52 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
     ]
 
 
-def admin_client(broker: str, timeout: float = 30.0) -> KafkaAdminClient:
+def admin_client(broker: Broker, timeout: float = 30.0) -> KafkaAdminClient:
     """An admin client of the cluster at `broker`; ConnectionError if none of it answers
     within `timeout` seconds."""
+    cluster = cluster_of(broker)
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return KafkaAdminClient(bootstrap_servers=broker, api_version=API_VERSION,
-                                    client_id="spillover-admin", request_timeout_ms=10_000,
-                                    bootstrap_timeout_ms=max(1, int(1000 * (deadline - time.monotonic()))))
-        except (KafkaError, OSError) as exc:
-            if time.monotonic() > deadline:
-                raise ConnectionError(f"cannot reach Kafka at {broker}: {exc}") from None
-            time.sleep(0.5)
+    with _LastRefusal() as refusal:
+        while True:
+            try:
+                return KafkaAdminClient(**cluster.client_options(), api_version=API_VERSION,
+                                        client_id="spillover-admin", request_timeout_ms=10_000,
+                                        bootstrap_timeout_ms=max(1, int(1000 * (deadline - time.monotonic()))))
+            except (KafkaError, OSError) as exc:
+                if time.monotonic() > deadline:
+                    why = f" (the last attempt: {refusal.reason})" if refusal.reason else ""
+                    raise ConnectionError(f"cannot reach Kafka at {cluster.servers}: {exc}{why}") from None
+                time.sleep(0.5)
 
 
-def ensure_topics(settings: Settings, broker: str) -> None:
+class _LastRefusal(logging.Handler):
+    """Why kafka-python's latest connection attempt failed: a wrong password, a certificate
+    not trusted, a refused connection. It only logs that and times out with "Unable to
+    bootstrap", which does not tell an operator what to fix."""
+
+    LOGGER = "kafka.net.manager"
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.reason = ""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith(("Bootstrap connection to", "Connection failed:")):
+            reason = message.split("failed: ", 1)[-1].split(" (backoff ")[0]
+            # A refusal is often followed by attempts cut short with no reason given: keep the refusal.
+            if not (self.reason and reason.endswith("socket disconnected")):
+                self.reason = reason
+
+    def __enter__(self) -> "_LastRefusal":
+        logging.getLogger(self.LOGGER).addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        logging.getLogger(self.LOGGER).removeHandler(self)
+
+
+def ensure_topics(settings: Settings, broker: Broker) -> None:
     """Create the pipeline's topics if they are missing (idempotent).
 
     One request per topic, "already exists" counting as success: this needs no metadata
@@ -84,10 +115,10 @@ class _JsonSerializer(Serializer):
             return json.dumps(data).encode()
 
 
-def json_producer(broker: str, client_id: str = "spillover", **overrides: Any) -> KafkaProducer:
+def json_producer(broker: Broker, client_id: str = "spillover", **overrides: Any) -> KafkaProducer:
     """A producer that never drops quietly: acks from all replicas, retries, ordered per key."""
     return KafkaProducer(**{
-        "bootstrap_servers": broker,
+        **cluster_of(broker).client_options(),
         "api_version": API_VERSION,
         "client_id": client_id,
         "acks": "all",
@@ -101,7 +132,7 @@ def json_producer(broker: str, client_id: str = "spillover", **overrides: Any) -
 
 
 def read_topic(
-    broker: str,
+    broker: Broker,
     topic: str,
     from_beginning: bool = True,
     idle_timeout: float | None = None,
@@ -115,7 +146,7 @@ def read_topic(
     kafka-python's consumer would wait for it, silently, for ever.
     """
     admin_client(broker, connect_timeout).close()
-    consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION,
+    consumer = KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION,
                              enable_auto_commit=False, client_id="spillover-reader")
     try:
         partitions = _wait_for_partitions(consumer, topic)

@@ -42,6 +42,23 @@ class KafkaSettings:
     # detector state, compressed. Kafka's own default is about 1 MB; raise both together (an
     # existing changelog topic keeps its setting: change it there too).
     max_message_bytes: int = 1_000_000
+    # How every client connects (README, "Kafka with TLS and SASL"): PLAINTEXT, SSL,
+    # SASL_PLAINTEXT or SASL_SSL (Strimzi: a `tls: true` listener, with `scram-sha-512`
+    # authentication for SASL_SSL, or `tls` authentication for SSL with a client certificate).
+    security_protocol: str = "PLAINTEXT"
+    # CA certificates (PEM) the brokers must be signed by; empty: the system's. Strimzi: ca.crt
+    # of the Secret <cluster>-cluster-ca-cert.
+    ssl_cafile: str = ""
+    # The client's own certificate and key (PEM), for brokers that authenticate clients by TLS
+    # (Strimzi: user.crt and user.key of the KafkaUser's Secret). The key may be in the certfile.
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    # Off only for brokers whose certificates do not name the address they are reached at.
+    ssl_check_hostname: bool = True
+    sasl_mechanism: str = "SCRAM-SHA-512"  # or SCRAM-SHA-256, or PLAIN (only over SSL)
+    sasl_username: str = ""
+    # Best given as SPILLOVER_KAFKA_SASL_PASSWORD (from a Secret), not in a config file.
+    sasl_password: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import faust
 
 from ..detection import Detector
 from ..enrichment import Model
+from ..kafka_cluster import Cluster
 from ..metrics import PipelineMetrics
 from ..settings import Settings
 from ..watchlist import Watchlist
@@ -38,14 +39,16 @@ class Topics:
 
 
 def create_app(settings: Settings, model: Model, metrics: PipelineMetrics, watchlist: Watchlist,
-               detector: Detector) -> faust.App:
+               detector: Detector, cluster: Cluster | None = None) -> faust.App:
     k = settings.kafka
+    cluster = cluster or Cluster.from_settings(k)
     # Faust's default datadir is `{id}-data` in the working directory; it creates only the leaf.
     datadir = Path(settings.app.data_dir) / "faust" / k.group_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         k.group_id,
-        broker=[f"kafka://{server}" for server in k.broker.split(",")],
+        broker=[f"kafka://{server}" for server in cluster.servers.split(",")],
+        broker_credentials=cluster.faust_credentials(),
         store="memory://",
         datadir=str(datadir),
         topic_partitions=k.partitions,
@@ -92,7 +95,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics, watch
                     "can outgrow what the changelog takes", settings.detection.max_state_kib, k.max_message_bytes)
     # One thread: the model already uses every core, and order must be kept.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="spillover-model")
-    enrich_gaps, detect_gaps = (GapFiller(k.broker, partial(_gap_found, metrics)) for _ in range(2))
+    enrich_gaps, detect_gaps = (GapFiller(cluster, partial(_gap_found, metrics)) for _ in range(2))
     app.agent(topics.raw, name="enrich")(
         enrich_agent(topics, model, watchlist, settings.model, metrics, executor, enrich_gaps,
                      settings.detection.max_future_minutes * 60))
@@ -100,7 +103,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics, watch
     fillers = {topics.raw.get_topic_name(): enrich_gaps, topics.enriched.get_topic_name(): detect_gaps}
     progress = Progress({topic: gaps.ledger for topic, gaps in fillers.items()})
     if k.stall_timeout_s:
-        watchdog = Watchdog(k.broker, progress.positions, k.stall_timeout_s, exit_stalled, metrics.set_waiting,
+        watchdog = Watchdog(cluster, progress.positions, k.stall_timeout_s, exit_stalled, metrics.set_waiting,
                             settling=lambda: bool(app.rebalancing or getattr(app, "in_recovery", False)))
 
         @app.task
@@ -115,7 +118,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics, watch
             gaps.ledger.keep_only(mine)
         try:
             committed = await asyncio.get_running_loop().run_in_executor(
-                None, committed_offsets, k.broker, k.group_id, mine)
+                None, committed_offsets, cluster, k.group_id, mine)
         except Exception as exc:  # without them only gaps after the first batch are seen
             log.warning("could not read the group's committed offsets: %s", exc)
             return

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from kafka import KafkaConsumer, TopicPartition
 
+from ..kafka_cluster import Broker, cluster_of
 from ..kafka_io import API_VERSION, admin_client
 
 log = logging.getLogger(__name__)
@@ -104,10 +105,10 @@ class GapRead:
     # consumer is ever given, so a transactional producer leaves such gaps between its records.
 
 
-def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> GapRead:
+def read_range(broker: Broker, gap: Gap, timeout_s: float = 30.0) -> GapRead:
     """The messages at offsets [gap.start, gap.stop) of one partition (blocking)."""
     tp = TopicPartition(gap.topic, gap.partition)
-    consumer = KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION, enable_auto_commit=False,
+    consumer = KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION, enable_auto_commit=False,
                              auto_offset_reset="earliest",  # offsets gone to retention: from the oldest kept
                              client_id="spillover-gap-reader", consumer_timeout_ms=int(timeout_s * 1000))
     try:
@@ -134,7 +135,7 @@ def read_range(broker: str, gap: Gap, timeout_s: float = 30.0) -> GapRead:
 class GapFiller:
     """One agent's ledger, and the reads that fill what it was not given."""
 
-    def __init__(self, broker: str, on_gap: Callable[[Gap, int, int], None]):
+    def __init__(self, broker: Broker, on_gap: Callable[[Gap, int, int], None]):
         self.broker = broker
         self.ledger = OffsetLedger()
         self._on_gap = on_gap  # (gap, messages read, offsets unavailable): metrics and a log line
@@ -159,7 +160,7 @@ class GapFiller:
         self.ledger.handled(events)
 
 
-def committed_offsets(broker: str, group_id: str, tps: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
+def committed_offsets(broker: Broker, group_id: str, tps: Iterable[tuple[str, int]]) -> dict[tuple[str, int], int]:
     """The group's committed offsets of these partitions (blocking); none where it has none."""
     admin = admin_client(broker)
     try:

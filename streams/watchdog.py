@@ -26,6 +26,7 @@ from typing import Callable, Iterable, Mapping
 
 from kafka import KafkaConsumer, TopicPartition
 
+from ..kafka_cluster import Broker, cluster_of
 from ..kafka_io import API_VERSION
 from .gaps import OffsetLedger
 
@@ -139,7 +140,7 @@ class Progress:
 class Watchdog:
     """Polls the end offsets of the worker's partitions and reports the first stuck ones."""
 
-    def __init__(self, broker: str, positions: Callable[[], Mapping[TP, int | None]], timeout_s: float,
+    def __init__(self, broker: Broker, positions: Callable[[], Mapping[TP, int | None]], timeout_s: float,
                  on_stuck: Callable[[list[Stuck]], None],
                  on_waiting: Callable[[dict[TP, int]], None] = lambda waiting: None,
                  settling: Callable[[], bool] = lambda: False, interval_s: float | None = None):
@@ -196,9 +197,9 @@ class Watchdog:
         return self._clock.observe(time.monotonic(), known, ends, self._settling())
 
 
-def _offsets_reader(broker: str) -> KafkaConsumer:
+def _offsets_reader(broker: Broker) -> KafkaConsumer:
     """A group-less consumer, only to ask for offsets."""
-    return KafkaConsumer(bootstrap_servers=broker, api_version=API_VERSION, enable_auto_commit=False,
+    return KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION, enable_auto_commit=False,
                          group_id=None, client_id="spillover-watchdog")
 
 

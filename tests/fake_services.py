@@ -240,3 +240,13 @@ class FakeFeeds(FakeService):
             return 304, {"ETag": etag}, b""
         return 200, {"Content-Type": "application/rss+xml; charset=UTF-8", "ETag": etag,
                      "Last-Modified": formatdate(usegmt=True)}, body
+
+
+# An Atom feed as a news site serves it.
+ATOM = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Consumer news</title><id>urn:x</id>
+<updated>2026-03-02T12:00:00Z</updated>
+<entry><title>Northwind faces backlash</title><link href="https://news.example/a1"/><id>urn:a1</id>
+ <updated>2026-03-02T12:00:00Z</updated><author><name>Desk</name></author>
+ <summary type="html">&lt;b&gt;Customers&lt;/b&gt; report lost luggage</summary></entry>
+</feed>"""

@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-from fake_services import FakeFeeds, FakeGraph, FakeMastodon, FakeReddit, FakeX
+from fake_services import ATOM, FakeFeeds, FakeGraph, FakeMastodon, FakeReddit, FakeX
 from tcp_proxy import TcpProxy
 
 from spillover.agents.base import Runner, Target
@@ -237,14 +237,6 @@ WP_COMMENTS = """<?xml version="1.0" encoding="UTF-8"?>
 <item><title>Undated comment</title><link>https://travel.example/2026/03/northwind-bag/#comment-14</link>
  <description>no date, cannot be placed in time</description></item>
 </channel></rss>"""
-
-ATOM = """<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>Consumer news</title><id>urn:x</id>
-<updated>2026-03-02T12:00:00Z</updated>
-<entry><title>Northwind faces backlash</title><link href="https://news.example/a1"/><id>urn:a1</id>
- <updated>2026-03-02T12:00:00Z</updated><author><name>Desk</name></author>
- <summary type="html">&lt;b&gt;Customers&lt;/b&gt; report lost luggage</summary></entry>
-</feed>"""
 
 
 def test_rss_wordpress_comments_and_atom_with_etags(kafka, tmp_path):

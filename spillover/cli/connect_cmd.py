@@ -14,6 +14,7 @@ from ..agents.metrics import ConnectorMetrics
 from ..agents.publisher import Publisher
 from ..agents.registry import SOURCES, build, watchlist_targets
 from ..agents.replay import publish_lines
+from ..kafka_cluster import Cluster
 from ..kafka_io import ensure_topics, json_producer
 from ..metrics import serve_metrics
 from ..replay import read_lines
@@ -65,8 +66,9 @@ def run(args) -> int:
     setup_logging(settings.app.log_level)
     if not settings.kafka.broker:
         return fail("connect needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
+    cluster = Cluster.from_settings(settings.kafka)
     if args.source == "replay":
-        return _replay(args, settings)
+        return _replay(args, settings, cluster)
     targets = watchlist_targets(args.source, Watchlist.load(settings.app.watchlist)) + _cli_target(args)
     if not targets:  # said before Kafka is asked: a broker that is down would hide it for 30 s
         return fail(no_targets(args.source), EXIT_USAGE)
@@ -74,8 +76,8 @@ def run(args) -> int:
     connector, client = build(args.source, args.api_base, metrics, lookback_s=args.lookback_hours * 3600)
     state = Path(args.state or Path(settings.app.data_dir) / "connectors" / f"{args.source}.sqlite")
     store = CheckpointStore(state)
-    ensure_topics(settings, settings.kafka.broker)
-    publisher = Publisher(settings.kafka.broker, settings.topics.raw, client_id=f"spillover-{args.source}")
+    ensure_topics(settings, cluster)
+    publisher = Publisher(cluster, settings.topics.raw, client_id=f"spillover-{args.source}")
     runner = Runner(connector, targets, store, publisher, metrics, interval_s=args.interval)
     serve_metrics(metrics.registry, settings.app.metrics_port)
     stop = threading.Event()
@@ -103,12 +105,12 @@ def _cli_target(args) -> list[Target]:
     return [Target(kind, value, args.brand, own, handle)]
 
 
-def _replay(args, settings) -> int:
+def _replay(args, settings, cluster: Cluster) -> int:
     if not args.input:
         return fail("connect replay needs --input POSTS.jsonl", EXIT_USAGE)
     lines = list(read_lines(args.input))
-    ensure_topics(settings, settings.kafka.broker)
-    producer = json_producer(settings.kafka.broker, client_id="spillover-replay")
+    ensure_topics(settings, cluster)
+    producer = json_producer(cluster, client_id="spillover-replay")
     with tqdm(total=len(lines), unit="post", desc="publish", file=sys.stderr, disable=args.quiet) as bar:
         sent = publish_lines(lines, producer, settings.topics.raw, args.speed, bar.update)
     producer.close()

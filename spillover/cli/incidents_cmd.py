@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from ..kafka_cluster import Cluster
 from ..kafka_io import read_topic
 from ..records import IncidentEvent, decode_json
 from .common import EXIT_USAGE, add_common, fail, settings_from
@@ -24,7 +25,7 @@ def run(args) -> int:
     settings = settings_from(args)
     if not settings.kafka.broker:
         return fail("incidents tail needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
-    for record in read_topic(settings.kafka.broker, settings.topics.incidents,
+    for record in read_topic(Cluster.from_settings(settings.kafka), settings.topics.incidents,
                              from_beginning=not args.new, idle_timeout=args.timeout):
         event = _event(record)
         if event is not None:

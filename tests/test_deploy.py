@@ -102,3 +102,63 @@ def test_platform_labels_stay_bounded_whatever_names_producers_send():
                if s.name.endswith("_total")}
     assert len(samples) == MAX_PLATFORM_LABELS + 1
     assert samples["other"] == 10 and samples["made_up_0"] == 2
+
+
+def _documents(name: str) -> list[dict]:
+    return [d for d in yaml.safe_load_all((DEPLOY / "kubernetes" / name).read_text()) if d]
+
+
+def test_every_pod_is_given_what_the_shipped_kafka_security_settings_name(tmp_path):
+    """The config names a CA file and a SASL user; each Deployment must mount that file from a
+    Secret and take the password from the Secret Strimzi writes for that user, or its pods
+    fail at start with "cannot use ... as CA certificates" or "needs kafka.sasl_password"."""
+    from secure_front import make_certificates
+
+    from spillover.kafka_cluster import Cluster
+    from spillover.settings import load_settings
+
+    config = yaml.safe_load((DEPLOY / "kubernetes" / "configmap.yaml").read_text())
+    path = tmp_path / "spillover.yaml"
+    path.write_text(config["data"]["spillover.yaml"])
+    kafka = load_settings({}, config_file=str(path), env={}).kafka
+    [user] = _documents("user.yaml")
+    assert kafka.security_protocol == "SASL_SSL" and kafka.sasl_username == user["metadata"]["name"]
+    assert user["spec"]["authentication"]["type"] == kafka.sasl_mechanism.lower()
+    for deployment in (d for name in ("worker.yaml", "connectors.yaml") for d in _documents(name)
+                       if d["kind"] == "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        name = deployment["metadata"]["name"]
+        password = next((e for e in container["env"] if e["name"] == "SPILLOVER_KAFKA_SASL_PASSWORD"), None)
+        assert password, f"{name}: no SPILLOVER_KAFKA_SASL_PASSWORD"
+        assert password["valueFrom"]["secretKeyRef"] == {"name": user["metadata"]["name"], "key": "password"}
+        mount = next((m for m in container["volumeMounts"] if kafka.ssl_cafile.startswith(m["mountPath"] + "/")), None)
+        assert mount, f"{name}: nothing mounted where {kafka.ssl_cafile} is"
+        volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
+        key = kafka.ssl_cafile[len(mount["mountPath"]) + 1:]
+        assert key in [item["path"] for item in volume["secret"]["items"]], name
+    # With those files and that password in place, the settings make a cluster.
+    certs = make_certificates(tmp_path)
+    placed = load_settings({"kafka.ssl_cafile": str(certs["ca"])}, config_file=str(path),
+                           env={"SPILLOVER_KAFKA_SASL_PASSWORD": "from-the-secret"})
+    assert Cluster.from_settings(placed.kafka).ssl_context is not None
+
+
+def test_the_kafka_user_may_use_every_topic_and_the_group_the_worker_does():
+    from spillover.settings import Settings
+
+    [user] = _documents("user.yaml")
+    acls = user["spec"]["authorization"]["acls"]
+    settings = Settings()
+    group = settings.kafka.group_id
+    topics = [*vars(settings.topics).values(), f"{group}-detector-state-changelog", f"{group}-__assignor-__leader"]
+
+    def allowed(kind: str, name: str, operation: str) -> bool:
+        return any(acl["resource"]["type"] == kind and operation in acl["operations"] and
+                   (name.startswith(acl["resource"]["name"]) if acl["resource"]["patternType"] == "prefix"
+                    else name == acl["resource"]["name"]) for acl in acls)
+
+    for topic in topics:
+        for operation in ("Create", "Describe", "Read", "Write"):
+            assert allowed("topic", topic, operation), (topic, operation)
+    assert allowed("group", group, "Read") and allowed("group", group, "Describe")

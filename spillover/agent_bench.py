@@ -128,17 +128,18 @@ class AgentBench:
                               (self.arrivals.follow_rejections, self.settings.topics.dlq)):
             threading.Thread(target=follow, daemon=True, args=(address, topic, stop)).start()
         workers = [WorkerProcess(address, self.settings) for _ in range(self.workers)]
-        producer = json_producer(address, client_id="spillover-bench", linger_ms=5)
+        producer, failed = json_producer(address, client_id="spillover-bench", linger_ms=5), True
         try:
             self._warm_up(producer, workers)
             rate = self._burst(producer)
             latencies = self._steady(producer, rate * self.load)
             each = [worker.counters() for worker in workers]
+            failed = False
         finally:
             stop.set()
             producer.close()
             for worker in workers:
-                worker.stop()
+                worker.stop(keep_files=failed)
         total: Counter[str] = Counter()
         for counters in each:
             total.update(counters)

@@ -75,6 +75,7 @@ class EmbeddedBroker:
         # Clients are sent to this port after bootstrap; another one puts a proxy in between.
         self.advertised_port = advertised_port or self.port
         self._log_path = log_path
+        self._own_log = log_path is None  # a temporary file of ours, removed after a clean stop
         self._proc: subprocess.Popen | None = None
         self._log_file = None
 
@@ -129,8 +130,11 @@ class EmbeddedBroker:
         return self._proc.wait() if self._proc else 0
 
     def stop(self, grace: float = 5.0) -> None:
+        """Stop the broker. Its temporary log goes too, unless the broker had exited by itself:
+        then the log is what tells why, and `log_tail` still reads it."""
         proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
+        running = proc is not None and proc.poll() is None
+        if running:
             proc.terminate()
             try:
                 proc.wait(grace)
@@ -140,6 +144,8 @@ class EmbeddedBroker:
         if self._log_file:
             self._log_file.close()
             self._log_file = None
+        if running and self._own_log:
+            Path(self._log_path).unlink(missing_ok=True)
 
     def __enter__(self) -> "EmbeddedBroker":
         self.start()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,7 +43,7 @@ class WorkerProcess:
 
     def __init__(self, broker: Broker, settings: Settings):
         self.metrics_port = free_port()
-        workdir = Path(tempfile.mkdtemp(prefix="spillover-worker-"))
+        self.workdir = workdir = Path(tempfile.mkdtemp(prefix="spillover-worker-"))
         self.log_path = workdir / "worker.log"
         # The child gets exactly our settings: a config file, and no SPILLOVER_* that could differ;
         # a SASL password goes in its environment rather than in a file.
@@ -78,10 +79,17 @@ class WorkerProcess:
         return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
     def log_tail(self, lines: int = 15) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:] + [f"(the whole log: {self.log_path})"])
 
-    def stop(self, grace: float = 20.0) -> None:
-        if self.proc.poll() is None:
+    def stop(self, grace: float = 20.0, keep_files: bool = False) -> None:
+        """Stop the worker. Its folder (log, settings) goes with it, unless asked to keep it or
+        the worker had exited by itself: then it is what tells why."""
+        exited_by_itself = self.proc.poll() is not None
+        if not exited_by_itself:
             self.proc.terminate()
             try:
                 self.proc.wait(grace)
@@ -89,6 +97,8 @@ class WorkerProcess:
                 self.proc.kill()
                 self.proc.wait()
         self._log.close()
+        if not (keep_files or exited_by_itself):
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 class Demo:
@@ -111,17 +121,18 @@ class Demo:
         result, stop = DemoResult(), threading.Event()
         follower = threading.Thread(target=self._follow, args=(address, result, stop), daemon=True)
         follower.start()
-        worker = WorkerProcess(address, self.settings)
+        worker, failed = WorkerProcess(address, self.settings), True
         try:
             producer = json_producer(address, client_id="spillover-demo-replay")
             result.published = publish_lines(self.lines, producer, self.settings.topics.raw,
                                               on_sent=lambda n: self.on_progress("publish", n, len(self.lines)))
             producer.close()
             self._wait_drained(worker, result)
+            failed = False
         finally:
             stop.set()
             follower.join(10)
-            worker.stop()
+            worker.stop(keep_files=failed)
         return result
 
     def _follow(self, address: Cluster, result: DemoResult, stop: threading.Event) -> None:

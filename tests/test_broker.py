@@ -183,3 +183,38 @@ def test_a_connectors_post_with_half_an_emoji_is_published_and_accepted(broker):
     [record] = list(read_topic(broker, topic, idle_timeout=3))
     received = RawPost.from_bytes(record.value)
     assert received.text == "Acme lost my bag \ufffd" and received.extra == {"x_raw": "kept \ud83d"}
+
+
+@pytest.mark.model
+def test_a_demo_that_ends_well_leaves_no_files_behind(tmp_path, monkeypatch):
+    """Its broker's log and its worker's folder (log, settings) used to stay in /tmp after
+    every run."""
+    import tempfile
+
+    from helpers import isolated_settings
+
+    from spillover.demo import Demo
+    from spillover.replay import read_lines
+    from spillover.scenarios import SAMPLE_POSTS
+
+    settings = isolated_settings("").replace("kafka", broker="")  # the demo starts its own broker
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    lines = list(read_lines(str(SAMPLE_POSTS)))[:40]
+    result = Demo(settings, lines, timeout_s=300).run()
+    assert result.published == 40 and result.enriched + result.dead_lettered == 40
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_demo_whose_worker_dies_keeps_its_log_and_says_where(broker, tmp_path, monkeypatch):
+    import tempfile
+
+    from helpers import isolated_settings
+
+    from spillover.demo import Demo
+
+    settings = isolated_settings(broker).replace("app", watchlist=str(tmp_path / "no-such-watchlist.yaml"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError, match="the worker exited with code 1") as failure:
+        Demo(settings, [b'{"id": "blog:1"}'], timeout_s=120).run()
+    log = failure.value.args[0].rsplit("(the whole log: ", 1)[1].rstrip(")")
+    assert log.startswith(str(tmp_path)) and "no-such-watchlist.yaml" in open(log).read()

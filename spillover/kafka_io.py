@@ -98,6 +98,16 @@ def ensure_topics(settings: Settings, broker: Broker) -> None:
         admin.close()
 
 
+def partition_counts(broker: Broker, topics: list[str]) -> dict[str, int]:
+    """How many partitions each of `topics` has; a topic that does not exist is left out."""
+    consumer = KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION,
+                             enable_auto_commit=False, client_id="spillover-admin")
+    try:
+        return {topic: len(parts) for topic in topics if (parts := consumer.partitions_for_topic(topic))}
+    finally:
+        consumer.close()
+
+
 class _KeySerializer(Serializer):
     def serialize(self, topic, headers, data):
         return data.encode() if isinstance(data, str) else data

@@ -30,6 +30,14 @@ from .watchdog import Progress, Watchdog, exit_stalled
 log = logging.getLogger(__name__)
 
 
+TABLE = "detector-state"
+
+
+def changelog_topic(settings: Settings) -> str:
+    """The detector table's changelog, as Faust names it."""
+    return f"{settings.kafka.group_id}-{TABLE}-changelog"
+
+
 @dataclass
 class Topics:
     raw: faust.TopicT
@@ -83,7 +91,7 @@ def create_app(settings: Settings, model: Model, metrics: PipelineMetrics, watch
     # written JSON-quoted and hash to another partition). Values are bytes too, so that
     # recovery reads the stored states back as they are, for BatchedStates to decode (a json
     # fallback would fail on compressed bytes).
-    table = app.Table("detector-state", default=None, partitions=k.partitions, use_partitioner=True,
+    table = app.Table(TABLE, default=None, partitions=k.partitions, use_partitioner=True,
                       key_type=bytes, value_type=bytes,
                       extra_topic_configs={"max.message.bytes": str(k.max_message_bytes)})
     # Written in the core's own compressed form (state.encode).

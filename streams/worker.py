@@ -8,11 +8,11 @@ import faust
 
 from ..detection import Detector
 from ..kafka_cluster import Cluster
-from ..kafka_io import ensure_topics
+from ..kafka_io import ensure_topics, partition_counts
 from ..metrics import PipelineMetrics
 from ..settings import Settings
 from ..watchlist import Watchlist
-from .app import create_app
+from .app import changelog_topic, create_app
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def run_worker(settings: Settings) -> None:
     watchlist = Watchlist.load(settings.app.watchlist)
     detector = Detector.for_watchlist(settings.detection, watchlist)
     ensure_topics(settings, cluster)
+    check_copartitioned(settings, cluster)
     model = SentimentModel.load(settings.model)
     metrics = PipelineMetrics()
     metrics.serve(settings.app.metrics_port)
@@ -39,3 +40,23 @@ def run_worker(settings: Settings) -> None:
     worker = faust.Worker(app, loglevel=settings.app.log_level.upper(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
     worker.execute_from_commandline()
+
+
+def check_copartitioned(settings: Settings, cluster: Cluster) -> None:
+    """ValueError unless posts.enriched and the detector's changelog have `kafka.partitions`
+    partitions. The table is co-partitioned with posts.enriched: a worker restores the states of
+    the brands whose changelog partition has the number of the enriched partitions it reads. With
+    other counts it would restore other brands' states, and detect each of its own brands from
+    scratch after every rebalance, saying nothing (Faust does not check)."""
+    want = settings.kafka.partitions
+    enriched, changelog = settings.topics.enriched, changelog_topic(settings)
+    counts = partition_counts(cluster, [enriched, changelog])
+    if counts.get(enriched, want) != want:
+        raise ValueError(f"{enriched} has {counts[enriched]} partitions, but kafka.partitions is {want}: the "
+                         f"detector's state is co-partitioned with {enriched}, so they must match. Set "
+                         f"kafka.partitions to {counts[enriched]}, or give the topic {want} partitions")
+    if counts.get(changelog, want) != want:
+        raise ValueError(f"{changelog} has {counts[changelog]} partitions, but kafka.partitions is {want}: it was "
+                         f"made with the earlier setting. Set kafka.partitions back to {counts[changelog]}, or "
+                         "delete that topic while every worker is stopped (each brand then learns its usual "
+                         "traffic again)")

@@ -98,3 +98,54 @@ def test_committed_offsets_are_read_from_the_group(broker):
     consumer.commit({TopicPartition(topic, 0): OffsetAndMetadata(2, "", -1)})
     consumer.close(autocommit=False)
     assert committed_offsets(broker, group, [(topic, 0)]) == {(topic, 0): 2}
+
+
+@pytest.mark.broker
+@pytest.mark.parametrize("which", ["enriched", "changelog"])
+def test_a_worker_refuses_topics_whose_partitions_break_the_detectors_co_partitioning(broker, which):
+    """A worker restores the states of the brands on the changelog partitions numbered as the
+    posts.enriched partitions it reads. A topic made by hand with another count (or a
+    changelog from before kafka.partitions changed) used to be taken silently."""
+    from helpers import isolated_settings
+    from kafka.admin import NewTopic
+
+    from spillover.kafka_io import admin_client, ensure_topics
+    from spillover.streams.app import changelog_topic
+    from spillover.streams.worker import check_copartitioned
+
+    settings = isolated_settings(broker)
+    topic = settings.topics.enriched if which == "enriched" else changelog_topic(settings)
+    admin = admin_client(broker)
+    admin.create_topics([NewTopic(topic, 2, 1)])
+    admin.close()
+    ensure_topics(settings, broker)
+    with pytest.raises(ValueError, match=f"^{topic} has 2 partitions, but kafka.partitions is 4"):
+        check_copartitioned(settings, broker)
+    if which == "enriched":
+        check_copartitioned(settings.replace("kafka", partitions=2), broker)  # the count it has: fine
+
+
+@pytest.mark.broker
+def test_the_worker_command_says_so_and_exits_before_it_loads_the_model(broker, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+    from helpers import isolated_settings
+    from kafka.admin import NewTopic
+
+    from spillover.kafka_io import admin_client
+
+    settings = isolated_settings(broker)
+    admin = admin_client(broker)
+    admin.create_topics([NewTopic(settings.topics.enriched, 2, 1)])
+    admin.close()
+    config = tmp_path / "spillover.yaml"
+    config.write_text(yaml.safe_dump(settings.to_dict()))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")}
+    done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "worker", "--config", str(config)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1
+    assert f"{settings.topics.enriched} has 2 partitions, but kafka.partitions is 4" in done.stderr
+    assert "model spillover-minilm" not in done.stderr

@@ -121,14 +121,14 @@ class AgentBench:
         with configured_or_embedded(self.settings.kafka) as cluster:
             return self._run(cluster)
 
-    def _run(self, address: Cluster) -> dict:
-        ensure_topics(self.settings, address)
+    def _run(self, cluster: Cluster) -> dict:
+        ensure_topics(self.settings, cluster)
         stop = threading.Event()
         for follow, topic in ((self.arrivals.follow, self.settings.topics.enriched),
                               (self.arrivals.follow_rejections, self.settings.topics.dlq)):
-            threading.Thread(target=follow, daemon=True, args=(address, topic, stop)).start()
-        workers = [WorkerProcess(address, self.settings) for _ in range(self.workers)]
-        producer, failed = json_producer(address, client_id="spillover-bench", linger_ms=5), True
+            threading.Thread(target=follow, daemon=True, args=(cluster, topic, stop)).start()
+        workers = [WorkerProcess(cluster, self.settings) for _ in range(self.workers)]
+        producer, failed = json_producer(cluster, client_id="spillover-bench", linger_ms=5), True
         try:
             self._warm_up(producer, workers)
             rate = self._burst(producer)

@@ -116,14 +116,14 @@ class Demo:
         with configured_or_embedded(self.settings.kafka) as cluster:
             return self._run(cluster)
 
-    def _run(self, address: Cluster) -> DemoResult:
-        ensure_topics(self.settings, address)
+    def _run(self, cluster: Cluster) -> DemoResult:
+        ensure_topics(self.settings, cluster)
         result, stop = DemoResult(), threading.Event()
-        follower = threading.Thread(target=self._follow, args=(address, result, stop), daemon=True)
+        follower = threading.Thread(target=self._follow, args=(cluster, result, stop), daemon=True)
         follower.start()
-        worker, failed = WorkerProcess(address, self.settings), True
+        worker, failed = WorkerProcess(cluster, self.settings), True
         try:
-            producer = json_producer(address, client_id="spillover-demo-replay")
+            producer = json_producer(cluster, client_id="spillover-demo-replay")
             result.published = publish_lines(self.lines, producer, self.settings.topics.raw,
                                               on_sent=lambda n: self.on_progress("publish", n, len(self.lines)))
             producer.close()
@@ -135,8 +135,8 @@ class Demo:
             worker.stop(keep_files=failed)
         return result
 
-    def _follow(self, address: Cluster, result: DemoResult, stop: threading.Event) -> None:
-        for record in read_topic(address, self.settings.topics.incidents, stop=stop):
+    def _follow(self, cluster: Cluster, result: DemoResult, stop: threading.Event) -> None:
+        for record in read_topic(cluster, self.settings.topics.incidents, stop=stop):
             event = IncidentEvent.from_dict(json.loads(record.value))
             result.incidents.append(event)
             self.on_incident(event)

@@ -98,10 +98,15 @@ def ensure_topics(settings: Settings, broker: Broker) -> None:
         admin.close()
 
 
+def plain_consumer(broker: Broker, client_id: str, **options: Any) -> KafkaConsumer:
+    """A consumer in no group, committing nothing: for reading records and offsets."""
+    return KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION, enable_auto_commit=False,
+                         group_id=None, client_id=client_id, **options)
+
+
 def partition_counts(broker: Broker, topics: list[str]) -> dict[str, int]:
     """How many partitions each of `topics` has; a topic that does not exist is left out."""
-    consumer = KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION,
-                             enable_auto_commit=False, client_id="spillover-admin")
+    consumer = plain_consumer(broker, "spillover-admin")
     try:
         return {topic: len(parts) for topic in topics if (parts := consumer.partitions_for_topic(topic))}
     finally:
@@ -156,8 +161,7 @@ def read_topic(
     kafka-python's consumer would wait for it, silently, for ever.
     """
     admin_client(broker, connect_timeout).close()
-    consumer = KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION,
-                             enable_auto_commit=False, client_id="spillover-reader")
+    consumer = plain_consumer(broker, "spillover-reader")
     try:
         partitions = _wait_for_partitions(consumer, topic)
         consumer.assign(partitions)

@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 
-from ..kafka_cluster import Broker, cluster_of
-from ..kafka_io import API_VERSION, admin_client
+from ..kafka_cluster import Broker
+from ..kafka_io import admin_client, plain_consumer
 
 log = logging.getLogger(__name__)
 
@@ -108,9 +108,8 @@ class GapRead:
 def read_range(broker: Broker, gap: Gap, timeout_s: float = 30.0) -> GapRead:
     """The messages at offsets [gap.start, gap.stop) of one partition (blocking)."""
     tp = TopicPartition(gap.topic, gap.partition)
-    consumer = KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION, enable_auto_commit=False,
-                             auto_offset_reset="earliest",  # offsets gone to retention: from the oldest kept
-                             client_id="spillover-gap-reader", consumer_timeout_ms=int(timeout_s * 1000))
+    consumer = plain_consumer(broker, "spillover-gap-reader", consumer_timeout_ms=int(timeout_s * 1000),
+                              auto_offset_reset="earliest")  # offsets gone to retention: from the oldest kept
     try:
         consumer.assign([tp])
         consumer.seek(tp, gap.start)

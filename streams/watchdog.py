@@ -26,8 +26,8 @@ from typing import Callable, Iterable, Mapping
 
 from kafka import KafkaConsumer, TopicPartition
 
-from ..kafka_cluster import Broker, cluster_of
-from ..kafka_io import API_VERSION
+from ..kafka_cluster import Broker
+from ..kafka_io import plain_consumer
 from .gaps import OffsetLedger
 
 log = logging.getLogger(__name__)
@@ -199,8 +199,7 @@ class Watchdog:
 
 def _offsets_reader(broker: Broker) -> KafkaConsumer:
     """A group-less consumer, only to ask for offsets."""
-    return KafkaConsumer(**cluster_of(broker).client_options(), api_version=API_VERSION, enable_auto_commit=False,
-                         group_id=None, client_id="spillover-watchdog")
+    return plain_consumer(broker, "spillover-watchdog")
 
 
 def exit_stalled(stuck: list[Stuck]) -> None:

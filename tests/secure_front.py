@@ -23,6 +23,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tcp_proxy import pipe
+
 SASL_HANDSHAKE, SASL_AUTHENTICATE, API_VERSIONS = 17, 36, 18
 UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE, SASL_AUTHENTICATION_FAILED = 33, 34, 58
 
@@ -134,7 +136,7 @@ class SecureFront:
             upstream.close()
             return
         for src, dst in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_pipe, args=(src, dst), daemon=True).start()
+            threading.Thread(target=pipe, args=(src, dst), daemon=True).start()
 
     def _authenticate(self, client: socket.socket, upstream: socket.socket) -> bool:
         """Answer the SASL exchange; ApiVersions before it goes to the broker as it would."""
@@ -257,20 +259,6 @@ class _Scram:
 
     def _hmac(self, key: bytes, message: bytes) -> bytes:
         return hmac.new(key, message, self.hash).digest()
-
-
-def _pipe(src: socket.socket, dst: socket.socket) -> None:
-    try:
-        while data := src.recv(65536):
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for sock in (src, dst):
-            try:
-                sock.close()
-            except OSError:
-                pass
 
 
 def _read_frame(sock: socket.socket) -> bytes | None:

@@ -98,6 +98,7 @@ class SecureFront:
     users: dict[str, str] = field(default_factory=dict)
     authenticated: list[str] = field(default_factory=list)  # the user of each connection let in
     refused: list[str] = field(default_factory=list)  # why each refused connection was refused
+    api_keys: list[int] = field(default_factory=list)  # of each request passed on to the broker
 
     def __post_init__(self) -> None:
         self._server = socket.create_server(("127.0.0.1", self.port))
@@ -135,8 +136,19 @@ class SecureFront:
             client.close()
             upstream.close()
             return
-        for src, dst in ((client, upstream), (upstream, client)):
-            threading.Thread(target=pipe, args=(src, dst), daemon=True).start()
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        threading.Thread(target=self._pass_requests, args=(client, upstream), daemon=True).start()
+
+    def _pass_requests(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Requests are length-prefixed frames: passed on one by one, each one's API noted."""
+        while (frame := _read_frame(client)) is not None:
+            self.api_keys.append(struct.unpack_from(">h", frame)[0])
+            try:
+                upstream.sendall(_framed(frame))
+            except OSError:
+                break
+        for sock in (client, upstream):
+            sock.close()
 
     def _authenticate(self, client: socket.socket, upstream: socket.socket) -> bool:
         """Answer the SASL exchange; ApiVersions before it goes to the broker as it would."""

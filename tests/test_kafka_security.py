@@ -30,6 +30,7 @@ from spillover.streams.watchdog import Watchdog
 from spillover.watchlist import Watchlist
 
 USER, PASSWORD = "spillover", "n0t-in-any-file"
+CREATE_TOPICS = 19  # the Kafka API key
 
 
 @pytest.fixture(scope="module")
@@ -243,3 +244,21 @@ def test_the_worker_detects_over_tls_and_scram_as_replay_does(front, certs, mode
     assert [e.path[:2] for e in opened] == [["reddit", "twitter"]]
     assert sorted(e.to_json() for e in result.incidents) == sorted(e.to_json() for e in replayed)
     assert set(front.authenticated) == {USER} and not front.refused
+
+
+@pytest.mark.broker
+def test_topics_that_exist_are_not_asked_for_again(tansu_behind_front):
+    """A Kafka user allowed to use its topics but not to create them (topics kept by Strimzi's
+    Topic Operator) is refused every CreateTopics, even for a topic that exists: the worker and
+    the connectors used to ask for all four at every start, and fail there."""
+    broker, port = tansu_behind_front
+    door = SecureFront(port, ("127.0.0.1", broker.port))  # neither TLS nor SASL: it only watches
+    try:
+        settings = isolated_settings(address(door))
+        ensure_topics(settings, address(door))
+        assert door.api_keys.count(CREATE_TOPICS) == 4
+        door.api_keys.clear()
+        ensure_topics(settings, address(door))
+        assert door.api_keys and CREATE_TOPICS not in door.api_keys
+    finally:
+        door.close()

@@ -61,3 +61,21 @@ def test_a_metrics_port_in_use_is_named_in_the_error():
             PipelineMetrics().serve(port)
     assert str(error.value) == (f"cannot serve metrics on port {port} (Address already in use); "
                                 f"pick another with --metrics-port")
+
+
+def test_kafka_pythons_warning_about_a_busy_producer_is_not_shown_but_its_others_are(caplog):
+    """A burst of sends from a producer with one request in flight made kafka-python warn "No
+    node available for metadata refresh" in the middle of every demo's progress bar."""
+    import logging
+
+    from spillover.cli.common import setup_logging
+
+    setup_logging("warning")
+    cluster = logging.getLogger("kafka.cluster")
+    try:
+        cluster.warning("No node available for metadata refresh - backoff/retry")
+        cluster.warning("Topic spillover.posts.raw is not available during auto-create initialization")
+        said = caplog.text
+        assert "No node available" not in said and "is not available during auto-create" in said
+    finally:
+        cluster.filters.clear()

@@ -236,6 +236,9 @@ class AppSettings:
     watchlist: str = ""  # YAML file of brands and aliases; empty: only posts with `brand`
     metrics_port: int = 0  # 0: no metrics server
     log_level: str = "info"
+    # "text", or "json": one JSON object per line (time, level, logger, message, exception), for
+    # log collectors (Loki, Elasticsearch, Cloud Logging) that would otherwise split tracebacks.
+    log_format: str = "text"
     data_dir: str = "var"
 
 

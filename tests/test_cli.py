@@ -79,3 +79,43 @@ def test_kafka_pythons_warning_about_a_busy_producer_is_not_shown_but_its_others
         assert "No node available" not in said and "is not available during auto-create" in said
     finally:
         cluster.filters.clear()
+
+
+@pytest.mark.broker
+def test_json_logs_are_one_object_per_line_with_the_traceback_inside(broker, tmp_path):
+    """app.log_format json, for log collectors that would split a multi-line traceback into
+    records of its own: here a connector's poll, and an exception logged with its traceback."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from fake_services import ATOM, FakeFeeds
+
+    feeds = FakeFeeds()
+    feeds.feeds["/atom.xml"] = ATOM.encode()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+           "SPILLOVER_APP_LOG_FORMAT": "json"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--once",
+                               "--url", f"{feeds.base}/atom.xml", "--brand", "Acme", "--broker", broker,
+                               "--state", str(tmp_path / "rss.sqlite")], capture_output=True, text=True,
+                              timeout=120, env=env)
+    finally:
+        feeds.close()
+    records = [json.loads(line) for line in done.stderr.splitlines()]
+    assert done.returncode == 0 and records
+    assert all(set(r) >= {"time", "level", "logger", "message"} for r in records)
+    assert any(r["message"].startswith("rss feed") and "published 1 new" in r["message"] for r in records)
+    code = ("import logging; from spillover.cli.common import setup_logging; setup_logging('info', 'json')\n"
+            "try:\n    {}['brand']\nexcept KeyError:\n    logging.getLogger('spillover.x').exception('post %s', 7)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    [record] = [json.loads(line) for line in done.stderr.splitlines()]
+    assert record["message"] == "post 7" and record["level"] == "ERROR" and record["time"].endswith("+00:00")
+    assert "Traceback" in record["exception"] and "KeyError: 'brand'" in record["exception"]
+
+
+def test_an_unknown_log_format_is_refused(capsys, monkeypatch):
+    monkeypatch.setenv("SPILLOVER_APP_LOG_FORMAT", "xml")
+    assert main(["replay", "--input", "x.jsonl"]) == 1
+    assert "app.log_format: 'xml' is not one of text, json" in capsys.readouterr().err

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
+from datetime import datetime, timezone
 
 from ..settings import Settings, load_settings
 
@@ -51,15 +53,33 @@ def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
     return load_settings(overrides, config_file=getattr(args, "config", None))
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+LOG_FORMATS = ("text", "json")
+
+
+def setup_logging(level: str, log_format: str = "text") -> None:
+    if log_format not in LOG_FORMATS:
+        raise ValueError(f"app.log_format: {log_format!r} is not one of {', '.join(LOG_FORMATS)}")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonLines() if log_format == "json" else
+                         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
     for noisy in ("kafka", "aiokafka", "faust", "mode"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     logging.getLogger("kafka.cluster").addFilter(_busy_producer_refresh)
     # httpx logs every request URL at INFO, and paging URLs can carry access tokens.
     for leaky in ("httpx", "httpcore"):
         logging.getLogger(leaky).setLevel(logging.WARNING)
+
+
+class _JsonLines(logging.Formatter):
+    """One JSON object per record and line: a traceback stays inside its record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
 
 
 def _busy_producer_refresh(record: logging.LogRecord) -> bool:

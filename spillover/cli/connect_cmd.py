@@ -63,7 +63,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     settings = settings_from(args, **{"app.metrics_port": args.metrics_port})
-    setup_logging(settings.app.log_level)
+    setup_logging(settings.app.log_level, settings.app.log_format)
     if not settings.kafka.broker:
         return fail("connect needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
     cluster = Cluster.from_settings(settings.kafka)

@@ -39,7 +39,7 @@ def run(args) -> int:
     if not args.input and not args.watchlist:
         args.watchlist = str(SAMPLE_WATCHLIST)
     settings = settings_from(args)
-    setup_logging(settings.app.log_level if args.log_level else "warning")
+    setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     lines = list(read_lines(args.input or str(SAMPLE_POSTS)))
     bars = {stage: tqdm(total=len(lines), desc=stage, unit="post", file=sys.stderr, position=i, leave=True)
             for i, stage in enumerate(("publish", "process"))}

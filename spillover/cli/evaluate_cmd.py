@@ -131,7 +131,7 @@ def run(args) -> int:
         return 2
 
     settings = settings_from(args, **{"model.name": args.model})
-    setup_logging(settings.app.log_level if args.log_level else "warning")
+    setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
     tuning = brand_tuning(settings.app.watchlist, {b.name for b in watchlist.brands})
     model = SentimentModel.load(settings.model)

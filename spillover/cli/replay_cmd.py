@@ -32,7 +32,7 @@ def run(args) -> int:
     from ..models.pipeline import SentimentModel
 
     settings = settings_from(args, **{"model.name": args.model})
-    setup_logging(settings.app.log_level if args.log_level else "warning")
+    setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     lines = list(read_lines(args.input))
     if args.sort:
         lines = sort_by_event_time(lines)

@@ -20,6 +20,6 @@ def register(sub) -> None:
 def run(args) -> int:
     settings = settings_from(args, **{"app.metrics_port": args.metrics_port, "model.name": args.model,
                                       "model.device": args.device})
-    setup_logging(settings.app.log_level)
+    setup_logging(settings.app.log_level, settings.app.log_format)
     run_worker(settings)
     return 0

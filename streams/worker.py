@@ -39,6 +39,9 @@ def run_worker(settings: Settings) -> None:
     app = create_app(settings, model, metrics, watchlist, detector, cluster)
     worker = faust.Worker(app, loglevel=settings.app.log_level.upper(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
+    # Faust's start-up spinner is for terminals; in a container it writes cursor codes into the
+    # log at every stop (before a JSON record, say), whether or not the output is a terminal.
+    worker.spinner = None
     worker.execute_from_commandline()
 
 

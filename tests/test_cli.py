@@ -119,3 +119,20 @@ def test_an_unknown_log_format_is_refused(capsys, monkeypatch):
     monkeypatch.setenv("SPILLOVER_APP_LOG_FORMAT", "xml")
     assert main(["replay", "--input", "x.jsonl"]) == 1
     assert "app.log_format: 'xml' is not one of text, json" in capsys.readouterr().err
+
+
+def test_with_json_logs_the_error_a_command_ends_on_is_a_json_record_too(tmp_path):
+    """The line that says why a command gave up is the one an operator looks for first."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+           "SPILLOVER_APP_LOG_FORMAT": "json"}
+    done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--once",
+                           "--url", "http://127.0.0.1:9/feed.xml", "--broker", "127.0.0.1:9",
+                           "--state", "/proc/no-such-folder/rss.sqlite"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    [record] = [json.loads(line) for line in done.stderr.splitlines()]
+    assert done.returncode == 1 and record["level"] == "ERROR" and "/proc/no-such-folder" in record["message"]

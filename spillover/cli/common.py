@@ -92,7 +92,10 @@ def _busy_producer_refresh(record: logging.LogRecord) -> bool:
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
-    print(f"spillover: error: {message}", file=sys.stderr)
+    if any(isinstance(handler.formatter, _JsonLines) for handler in logging.getLogger().handlers):
+        logging.getLogger("spillover").error(message)  # the collector reads JSON lines only
+    else:
+        print(f"spillover: error: {message}", file=sys.stderr)
     return code
 
 

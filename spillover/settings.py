@@ -55,7 +55,8 @@ class KafkaSettings:
     ssl_keyfile: str = ""
     # Off only for brokers whose certificates do not name the address they are reached at.
     ssl_check_hostname: bool = True
-    sasl_mechanism: str = "SCRAM-SHA-512"  # or SCRAM-SHA-256, or PLAIN (only over SSL)
+    # Or SCRAM-SHA-256, or PLAIN (which sends the password as it is: use it with SASL_SSL).
+    sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str = ""
     # Best given as SPILLOVER_KAFKA_SASL_PASSWORD (from a Secret), not in a config file.
     sasl_password: str = field(default="", repr=False)

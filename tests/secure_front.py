@@ -195,10 +195,10 @@ class _Request:
     @classmethod
     def parse(cls, frame: bytes) -> "_Request":
         api_key, api_version, correlation_id, client_id = struct.unpack_from(">hhih", frame)
-        start = 10 + max(client_id, 0)
-        if api_key == SASL_AUTHENTICATE and api_version >= 2:
-            start += 1  # a flexible header's tagged fields: none
-        return cls(api_key, api_version, correlation_id, frame[start:])
+        request = cls(api_key, api_version, correlation_id, frame[10 + max(client_id, 0):])
+        if request.flexible:
+            request.body = request.body[1:]  # a flexible header's tagged fields: none
+        return request
 
     @property
     def flexible(self) -> bool:

@@ -17,6 +17,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from .kafka_cluster import Broker, cluster_of
+from .kafka_refusals import Refusals
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def admin_client(broker: Broker, timeout: float = 30.0) -> KafkaAdminClient:
     within `timeout` seconds."""
     cluster = cluster_of(broker)
     deadline = time.monotonic() + timeout
-    with _LastRefusal() as refusal:
+    with Refusals() as refusal:
         while True:
             try:
                 return KafkaAdminClient(**cluster.client_options(), api_version=API_VERSION,
@@ -51,33 +52,6 @@ def admin_client(broker: Broker, timeout: float = 30.0) -> KafkaAdminClient:
                     why = f" (the last attempt: {refusal.reason})" if refusal.reason else ""
                     raise ConnectionError(f"cannot reach Kafka at {cluster.servers}: {exc}{why}") from None
                 time.sleep(0.5)
-
-
-class _LastRefusal(logging.Handler):
-    """Why kafka-python's latest connection attempt failed: a wrong password, a certificate
-    not trusted, a refused connection. It only logs that and times out with "Unable to
-    bootstrap", which does not tell an operator what to fix."""
-
-    LOGGER = "kafka.net.manager"
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.reason = ""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith(("Bootstrap connection to", "Connection failed:")):
-            reason = message.split("failed: ", 1)[-1].split(" (backoff ")[0]
-            # A refusal is often followed by attempts cut short with no reason given: keep the refusal.
-            if not (self.reason and reason.endswith("socket disconnected")):
-                self.reason = reason
-
-    def __enter__(self) -> "_LastRefusal":
-        logging.getLogger(self.LOGGER).addHandler(self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        logging.getLogger(self.LOGGER).removeHandler(self)
 
 
 def ensure_topics(settings: Settings, broker: Broker) -> None:

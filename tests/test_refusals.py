@@ -1,0 +1,65 @@
+"""Refusals: a refusal of our credentials told from other failed connections, in what
+kafka-python and aiokafka log, and how long Kafka has refused them without a pause."""
+from __future__ import annotations
+
+import logging
+import ssl
+
+import aiokafka.errors
+import kafka.errors
+
+from spillover.kafka_refusals import QUIET_S, Refusals
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _connection_lost(error: Exception) -> None:
+    logging.getLogger("kafka.net.connection").error("%s: Connection lost: %s", "<KafkaConnection node_id=1>", error)
+
+
+def test_only_a_refusal_of_the_credentials_counts_as_one():
+    with Refusals() as refusals:
+        _connection_lost(kafka.errors.KafkaConnectionError("socket disconnected"))
+        _connection_lost(kafka.errors.KafkaConnectionError("111 ECONNREFUSED"))
+        assert refusals.credentials == ""
+        _connection_lost(kafka.errors.SaslAuthenticationFailedError("SCRAM: wrong password for 'spillover'"))
+        assert "wrong password" in refusals.credentials
+    with Refusals() as refusals:  # aiokafka, as the worker's Faust consumers log it
+        logging.getLogger("aiokafka").error("Unable connect to node with id %s: %s", 1,
+                                            aiokafka.errors.SaslAuthenticationFailed("SCRAM: unknown user"))
+        assert "unknown user" in refusals.credentials
+    untrusted = "Handshake failed: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed"
+    for error in (kafka.errors.KafkaConnectionError(untrusted), ssl.SSLCertVerificationError(1, untrusted)):
+        with Refusals() as refusals:
+            _connection_lost(error)
+            assert "CERTIFICATE_VERIFY_FAILED" in refusals.credentials
+
+
+def test_what_other_loggers_say_and_what_comes_after_the_watch_are_not_taken():
+    refused = kafka.errors.SaslAuthenticationFailedError("wrong password")
+    with Refusals() as refusals:
+        logging.getLogger("spillover.agents").error("quoting it: %s", refused)
+    _connection_lost(refused)
+    assert refusals.credentials == ""
+
+
+def test_refused_for_counts_one_run_of_refusals_without_a_pause():
+    clock, refused = Clock(), kafka.errors.SaslAuthenticationFailedError("wrong password")
+    with Refusals(clock) as refusals:
+        assert refusals.refused_for() == 0
+        _connection_lost(refused)
+        for step in (20, 20, 20):  # kafka-python backs off up to 30 s between attempts
+            clock.now += step
+            _connection_lost(refused)
+        assert refusals.refused_for() == 60
+        clock.now += QUIET_S + 1  # a good connection since, or nobody tried
+        assert refusals.refused_for() == 0
+        _connection_lost(refused)  # a new run starts from here, not from the first one
+        clock.now += 10
+        assert refusals.refused_for() == 10

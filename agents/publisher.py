@@ -1,4 +1,5 @@
-"""Publishing to posts.raw without ever losing a post: retry until Kafka acknowledges."""
+"""Publishing to posts.raw without ever losing a post: retry until Kafka acknowledges, or stop
+the process when Kafka refuses its credentials."""
 from __future__ import annotations
 
 import logging
@@ -8,8 +9,9 @@ from typing import Any, Callable
 
 from kafka.errors import KafkaError
 
-from ..kafka_cluster import Broker
+from ..kafka_cluster import Broker, cluster_of
 from ..kafka_io import json_producer
+from ..kafka_refusals import CredentialsRefused, Refusals
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +23,20 @@ class Publisher:
     flight is never abandoned and sent again (that is how duplicates happen). Only a record
     that definitively failed (its delivery timed out unsent) is sent again, with capped,
     jittered backoff, for as long as it takes: a connector waits rather than dropping a post.
+
+    Except when Kafka refuses the credentials (a changed password, a renewed CA) for
+    `refused_timeout_s` (0: never): then no wait can help, and `publish` raises
+    CredentialsRefused. The connector ends, its supervisor starts it again with the current
+    credentials, and it polls again from its last checkpoint, which moves only past posts Kafka
+    acknowledged: nothing is lost.
     """
 
     def __init__(self, broker: Broker, topic: str, client_id: str, *, cap_s: float = 30.0, flush_s: float = 30.0,
-                 sleep: Callable[[float], None] = time.sleep, producer_factory=json_producer):
+                 refused_timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep,
+                 producer_factory=json_producer):
         self._broker, self._client_id, self._topic = broker, client_id, topic
         self._cap_s, self._flush_s = cap_s, flush_s
+        self._refused_timeout_s = refused_timeout_s
         self._sleep = sleep
         self._factory = producer_factory
         self._producer = None
@@ -34,16 +44,18 @@ class Publisher:
 
     def publish(self, posts: list[dict[str, Any]]) -> int:
         pending, attempt = list(posts), 0
-        while pending:
-            pending = self._send(pending)
-            if pending:
-                delay = self._rng.uniform(0.5, min(self._cap_s, 2 ** attempt))
-                log.warning("Kafka did not take %d posts; sending them again in %.1fs", len(pending), delay)
-                self._sleep(delay)
-                attempt += 1
+        with Refusals() as refusals:
+            while pending:
+                pending = self._send(pending, refusals)
+                if pending:
+                    self._refused(refusals)
+                    delay = self._rng.uniform(0.5, min(self._cap_s, 2 ** attempt))
+                    log.warning("Kafka did not take %d posts; sending them again in %.1fs", len(pending), delay)
+                    self._sleep(delay)
+                    attempt += 1
         return len(posts)
 
-    def _send(self, posts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _send(self, posts: list[dict[str, Any]], refusals: Refusals) -> list[dict[str, Any]]:
         """Send in order, wait until each is acknowledged or failed; return the failed ones."""
         try:
             producer = self._producer or self._connect()
@@ -61,9 +73,19 @@ class Publisher:
             try:
                 producer.flush(timeout=self._flush_s)
             except KafkaError:
+                self._refused(refusals)  # sends wait up to delivery_timeout_ms: do not wait that out
                 waiting = sum(1 for _, f in futures if f is not None and not f.is_done)
                 log.warning("Kafka has not acknowledged %d posts yet; waiting", waiting)
         return [post for post, f in futures if f is None or f.failed()]
+
+    def _refused(self, refusals: Refusals) -> None:
+        """Raise CredentialsRefused if Kafka has refused ours for long enough while posts wait."""
+        if self._refused_timeout_s > 0 and refusals.refused_for() >= self._refused_timeout_s:
+            self._abandon()  # what waits is not acknowledged: the caller still holds it
+            raise CredentialsRefused(
+                f"Kafka at {cluster_of(self._broker).servers} has refused our credentials for "
+                f"{refusals.refused_for():.0f} s ({refusals.credentials}); stopping, to be started again with "
+                "the current ones") from None
 
     def _connect(self):
         # Short client timeouts: a dead broker shows up as failed futures, not a hung send().
@@ -76,3 +98,18 @@ class Publisher:
             self._producer.flush()
             self._producer.close()
             self._producer = None
+
+    def _abandon(self) -> None:
+        """Close the producer without waiting for what it still holds. kafka-python's close()
+        flushes first and raises when that times out, leaving its sender running; its own
+        finaliser and exit hook then raise again at exit. So its sender is stopped first, which
+        fails what waits, and close() then has nothing to wait for."""
+        producer, self._producer = self._producer, None
+        sender = getattr(producer, "_sender", None)  # not public: without it, only noise at exit
+        if sender is not None:
+            sender.force_close()
+            sender.join(5)
+        try:
+            producer.close(timeout=0)
+        except KafkaError:
+            pass

@@ -37,6 +37,10 @@ class KafkaSettings:
     # code 75, for Kubernetes to start it again. A rebalance and the detector-state restore
     # after it do not count, unless they last four times as long. 0: no watchdog.
     stall_timeout_s: float = 300.0
+    # A worker or connector whose credentials Kafka refuses this long, one refusal after another
+    # (a changed SASL password, a renewed cluster CA), exits with code 77, for Kubernetes to
+    # start it again with the current ones: they are read once, at start. 0 (or less): retry for ever.
+    refused_timeout_s: float = 60.0
     # The largest message the workers send, and the detector table's changelog topic accepts
     # (`max.message.bytes`, set when the worker creates it): one message holds one brand's
     # detector state, compressed. Kafka's own default is about 1 MB; raise both together (an

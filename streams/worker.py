@@ -9,10 +9,12 @@ import faust
 from ..detection import Detector
 from ..kafka_cluster import Cluster
 from ..kafka_io import ensure_topics, partition_counts
+from ..kafka_refusals import Refusals
 from ..metrics import PipelineMetrics
 from ..settings import Settings
 from ..watchlist import Watchlist
 from .app import changelog_topic, create_app
+from .credentials import exit_when_refused
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +44,10 @@ def run_worker(settings: Settings) -> None:
     # Faust's start-up spinner is for terminals; in a container it writes cursor codes into the
     # log at every stop (before a JSON record, say), whether or not the output is a terminal.
     worker.spinner = None
-    worker.execute_from_commandline()
+    with Refusals() as refusals:
+        if settings.kafka.refused_timeout_s > 0:
+            exit_when_refused(refusals, settings.kafka.refused_timeout_s)
+        worker.execute_from_commandline()
 
 
 def check_copartitioned(settings: Settings, cluster: Cluster) -> None:

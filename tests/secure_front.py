@@ -107,9 +107,18 @@ class SecureFront:
 
     def close(self) -> None:
         """Stop listening and cut every connection."""
-        for sock in [self._server, *self._open]:
+        self._cut([self._server, *self._open])
+
+    def cut_connections(self) -> None:
+        """Cut every connection let in so far, as a broker restart would: clients must connect,
+        and authenticate, again."""
+        self._cut(self._open)
+
+    @staticmethod
+    def _cut(sockets: list[socket.socket]) -> None:
+        for sock in list(sockets):
             try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept() or recv()
             except OSError:
                 pass
             sock.close()

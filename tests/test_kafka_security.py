@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from fake_services import ATOM, FakeFeeds
@@ -18,10 +22,11 @@ from secure_front import SecureFront, make_certificates, server_context
 
 from spillover.broker import EmbeddedBroker, configured_or_embedded, free_port
 from spillover.cli.main import main
-from spillover.demo import Demo
+from spillover.demo import Demo, WorkerProcess
 from spillover.detection import Detector
 from spillover.kafka_cluster import Cluster
 from spillover.kafka_io import admin_client, ensure_topics, json_producer, read_topic
+from spillover.kafka_refusals import EXIT_REFUSED
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
 from spillover.settings import KafkaSettings, load_settings
@@ -262,3 +267,79 @@ def test_topics_that_exist_are_not_asked_for_again(tansu_behind_front):
         assert door.api_keys and CREATE_TOPICS not in door.api_keys
     finally:
         door.close()
+
+
+# A changed password (or a renewed cluster CA): Kafka refuses every new connection, and the
+# clients, which read their credentials at start, would retry for ever.
+ROTATED = "the-new-one"
+
+
+def _second_entry(feed: str) -> str:
+    return feed.replace("</feed>", "<entry><title>Northwind answers</title><link href=\"https://news.example/a2\"/>"
+                        "<id>urn:a2</id><updated>2026-03-02T13:00:00Z</updated><summary>We are sorry</summary>"
+                        "</entry></feed>")
+
+
+@pytest.mark.broker
+def test_a_connector_whose_credentials_are_refused_stops_and_loses_nothing(front, certs, tmp_path):
+    """The connector exits with EXIT_REFUSED, saying why, instead of retrying for ever; started
+    again with the current password, as Kubernetes would with the Secret's, it publishes what
+    it could not, and nothing twice."""
+    settings = isolated_settings(address(front))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+           "SPILLOVER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "SPILLOVER_KAFKA_SSL_CAFILE": str(certs["ca"]),
+           "SPILLOVER_KAFKA_SASL_USERNAME": USER, "SPILLOVER_KAFKA_SASL_PASSWORD": PASSWORD,
+           "SPILLOVER_KAFKA_REFUSED_TIMEOUT_S": "5", "SPILLOVER_TOPICS_RAW": settings.topics.raw}
+    feeds = FakeFeeds()
+    feeds.feeds["/atom.xml"] = ATOM.encode()
+    connect = [sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--url", f"{feeds.base}/atom.xml",
+               "--brand", "Northwind Air", "--broker", address(front), "--state", str(tmp_path / "rss.sqlite")]
+    log = tmp_path / "connect.log"  # not a pipe: kafka-python logs every refusal, and a full pipe blocks
+    proc = subprocess.Popen([*connect, "--interval", "1"], env=env, stderr=log.open("w"))
+    try:
+        published = _ids(front, settings, certs, PASSWORD, until=1)
+        front.users[USER] = ROTATED
+        front.cut_connections()
+        feeds.feeds["/atom.xml"] = _second_entry(ATOM).encode()
+        assert proc.wait(timeout=120) == EXIT_REFUSED
+        said = log.read_text()
+        assert "has refused our credentials" in said and "SaslAuthenticationFailedError" in said, said[-2000:]
+        again = subprocess.run([*connect, "--once"], env={**env, "SPILLOVER_KAFKA_SASL_PASSWORD": ROTATED},
+                               capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0, again.stderr[-2000:]
+        assert len(published) == 1 and _ids(front, settings, certs, ROTATED, until=2) == [published[0], "blog:https://news.example/a2"]
+    finally:
+        proc.kill()
+        feeds.close()
+
+
+def _ids(front, settings, certs, password: str, until: int, timeout_s: float = 60) -> list[str]:
+    """The ids on posts.raw, once `until` are there (or after `timeout_s`)."""
+    cluster = Cluster.from_settings(secured(settings, certs, sasl_password=password).kafka)
+    deadline, ids = time.monotonic() + timeout_s, []
+    while len(ids) < until and time.monotonic() < deadline:
+        ids = [json.loads(r.value)["id"] for r in read_topic(cluster, settings.topics.raw, idle_timeout=1)]
+    return ids
+
+
+@pytest.mark.broker
+@pytest.mark.model
+def test_a_worker_whose_credentials_are_refused_exits_to_be_started_again(front, certs):
+    """aiokafka retries a refused connection many times a second, for ever: the worker exits
+    with EXIT_REFUSED once Kafka has refused it for `kafka.refused_timeout_s`, naming why."""
+    settings = secured(isolated_settings(address(front)), certs).replace("kafka", refused_timeout_s=5)
+    worker = WorkerProcess(Cluster.from_settings(settings.kafka), settings)
+    try:
+        deadline = time.monotonic() + 120
+        while not worker.counters() and time.monotonic() < deadline:  # its metrics: the model is loaded
+            assert worker.proc.poll() is None, worker.log_tail()
+            time.sleep(0.5)
+        time.sleep(10)  # Faust joins the group; more than the timeout with every client let in
+        assert worker.proc.poll() is None, worker.log_tail()
+        front.users[USER] = ROTATED
+        front.cut_connections()
+        assert worker.proc.wait(timeout=90) == EXIT_REFUSED, worker.log_tail()
+        said = worker.log_path.read_text(errors="replace")
+        assert "has refused the worker's credentials" in said and "SaslAuthenticationFailed" in said, worker.log_tail()
+    finally:
+        worker.stop()

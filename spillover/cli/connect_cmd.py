@@ -77,7 +77,8 @@ def run(args) -> int:
     state = Path(args.state or Path(settings.app.data_dir) / "connectors" / f"{args.source}.sqlite")
     store = CheckpointStore(state)
     ensure_topics(settings, cluster)
-    publisher = Publisher(cluster, settings.topics.raw, client_id=f"spillover-{args.source}")
+    publisher = Publisher(cluster, settings.topics.raw, client_id=f"spillover-{args.source}",
+                          refused_timeout_s=settings.kafka.refused_timeout_s)
     runner = Runner(connector, targets, store, publisher, metrics, interval_s=args.interval)
     serve_metrics(metrics.registry, settings.app.metrics_port)
     stop = threading.Event()

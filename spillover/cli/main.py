@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..kafka_refusals import EXIT_REFUSED, CredentialsRefused
 from . import (
     broker_cmd,
     connect_cmd,
@@ -38,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         return 130
+    except CredentialsRefused as exc:  # for a supervisor to start it again with the current ones
+        return fail(str(exc), EXIT_REFUSED)
     except (ValueError, OSError, RuntimeError, LookupError) as exc:
         return fail(str(exc), EXIT_FAILURE)
 

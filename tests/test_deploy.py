@@ -162,3 +162,19 @@ def test_the_kafka_user_may_use_every_topic_and_the_group_the_worker_does():
         for operation in ("Create", "Describe", "Read", "Write"):
             assert allowed("topic", topic, operation), (topic, operation)
     assert allowed("group", group, "Read") and allowed("group", group, "Describe")
+
+
+def test_the_credentials_alert_watches_the_code_and_the_containers_that_exit_with_it():
+    """A worker or connector that Kafka refuses exits with EXIT_REFUSED: the alert must look
+    for that code, on containers named as the Deployments name them."""
+    from spillover.kafka_refusals import EXIT_REFUSED
+
+    alerts = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yaml").read_text())
+    rules = {rule["alert"]: rule for group in alerts["spec"]["groups"] for rule in group["rules"]}
+    expr = rules["SpilloverKafkaRefusesCredentials"]["expr"]
+    assert f"kube_pod_container_status_last_terminated_exitcode{{container=~\"worker|connect\"}} == {EXIT_REFUSED}" \
+        in " ".join(expr.split())
+    [watched] = set(re.findall(r'container=~"([^"]+)"', expr))
+    containers = [c["name"] for name in ("worker.yaml", "connectors.yaml") for d in _documents(name)
+                  if d["kind"] == "Deployment" for c in d["spec"]["template"]["spec"]["containers"]]
+    assert containers and all(re.fullmatch(watched, name) for name in containers), containers

@@ -17,7 +17,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from .kafka_cluster import Broker, cluster_of
-from .kafka_refusals import Refusals
+from .kafka_refusals import CredentialsRefused, Refusals
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -133,12 +133,14 @@ def read_topic(
     idle_timeout: float | None = None,
     stop: threading.Event | None = None,
     connect_timeout: float = 30.0,
+    refused_timeout_s: float = 0.0,
 ) -> Iterator[Any]:
     """Yield the records of every partition of `topic`, without a consumer group.
 
     Stops after `idle_timeout` seconds with nothing new (None: follow), or once `stop` is set.
     A broker that does not answer within `connect_timeout` seconds is a ConnectionError:
-    kafka-python's consumer would wait for it, silently, for ever.
+    kafka-python's consumer would wait for it, silently, for ever; so is being refused our
+    credentials for `refused_timeout_s` (CredentialsRefused; 0: wait).
     """
     admin_client(broker, connect_timeout).close()
     consumer = plain_consumer(broker, "spillover-reader")
@@ -147,11 +149,15 @@ def read_topic(
         consumer.assign(partitions)
         (consumer.seek_to_beginning if from_beginning else consumer.seek_to_end)(*partitions)
         last = time.monotonic()
-        while (idle_timeout is None or time.monotonic() - last < idle_timeout) and not (stop and stop.is_set()):
-            batch = consumer.poll(timeout_ms=200)
-            for records in batch.values():
-                last = time.monotonic()
-                yield from records
+        with Refusals() as refusals:
+            while (idle_timeout is None or time.monotonic() - last < idle_timeout) and not (stop and stop.is_set()):
+                batch = consumer.poll(timeout_ms=200)
+                for records in batch.values():
+                    last = time.monotonic()
+                    yield from records
+                if 0 < refused_timeout_s <= refusals.refused_for():
+                    raise CredentialsRefused(f"Kafka at {cluster_of(broker).servers} has refused our credentials "
+                                             f"for {refusals.refused_for():.0f} s ({refusals.credentials})")
     finally:
         consumer.close()
 

@@ -313,6 +313,33 @@ def test_a_connector_whose_credentials_are_refused_stops_and_loses_nothing(front
         feeds.close()
 
 
+@pytest.mark.broker
+def test_incidents_tail_ends_when_its_credentials_are_refused(front, certs, tmp_path):
+    """A tail that follows the incidents topic (a downstream system's feed) ends with
+    EXIT_REFUSED rather than waiting for ever on a cluster that refuses it."""
+    settings = secured(isolated_settings(address(front)), certs)
+    ensure_topics(settings, Cluster.from_settings(settings.kafka))
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+           "SPILLOVER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "SPILLOVER_KAFKA_SSL_CAFILE": str(certs["ca"]),
+           "SPILLOVER_KAFKA_SASL_USERNAME": USER, "SPILLOVER_KAFKA_SASL_PASSWORD": PASSWORD,
+           "SPILLOVER_KAFKA_REFUSED_TIMEOUT_S": "5", "SPILLOVER_TOPICS_INCIDENTS": settings.topics.incidents}
+    log = tmp_path / "tail.log"
+    tail = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "incidents", "tail", "--json",
+                             "--broker", address(front)], env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    try:
+        deadline = time.monotonic() + 60
+        while USER not in front.authenticated and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # its consumer's connections are let in and it follows
+        assert tail.poll() is None, log.read_text()[-2000:]
+        front.users[USER] = ROTATED
+        front.cut_connections()
+        assert tail.wait(timeout=60) == EXIT_REFUSED
+        assert "has refused our credentials" in log.read_text()
+    finally:
+        tail.kill()
+
+
 def _ids(front, settings, certs, password: str, until: int, timeout_s: float = 60) -> list[str]:
     """The ids on posts.raw, once `until` are there (or after `timeout_s`)."""
     cluster = Cluster.from_settings(secured(settings, certs, sasl_password=password).kafka)

@@ -26,7 +26,8 @@ def run(args) -> int:
     if not settings.kafka.broker:
         return fail("incidents tail needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
     for record in read_topic(Cluster.from_settings(settings.kafka), settings.topics.incidents,
-                             from_beginning=not args.new, idle_timeout=args.timeout):
+                             from_beginning=not args.new, idle_timeout=args.timeout,
+                             refused_timeout_s=settings.kafka.refused_timeout_s):
         event = _event(record)
         if event is not None:
             print(event.to_json() if args.json else human(event), flush=True)

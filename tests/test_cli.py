@@ -136,3 +136,19 @@ def test_with_json_logs_the_error_a_command_ends_on_is_a_json_record_too(tmp_pat
                           timeout=120, env=env)
     [record] = [json.loads(line) for line in done.stderr.splitlines()]
     assert done.returncode == 1 and record["level"] == "ERROR" and "/proc/no-such-folder" in record["message"]
+
+
+def test_with_json_logs_a_mistake_in_evaluates_arguments_is_a_json_record():
+    """evaluate checks its own arguments: it used to print those errors before setting up the
+    log format, so they were the one plain line in a JSON log."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+           "SPILLOVER_APP_LOG_FORMAT": "json"}
+    done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "evaluate", "--traffic", "0"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    [record] = [json.loads(line) for line in done.stderr.splitlines()]
+    assert done.returncode == 2 and record["level"] == "ERROR" and "--traffic must be more than 0" in record["message"]

@@ -7,7 +7,7 @@ import sys
 from tqdm import tqdm
 
 from ..scenarios.generator import RISE, WORDINGS
-from .common import add_common, settings_from, setup_logging
+from .common import EXIT_USAGE, add_common, fail, settings_from, setup_logging
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
            ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"),
@@ -101,37 +101,32 @@ def run(args) -> int:
     from ..timeutil import to_epoch
     from ..watchlist import Watchlist
 
+    settings = settings_from(args, **{"model.name": args.model})
+    # First: a mistake below is then said as a JSON record where the logs are JSON.
+    setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     if args.volume < 1:
-        print("spillover evaluate: --volume must be 1 or more", file=sys.stderr)
-        return 2
+        return fail("--volume must be 1 or more", EXIT_USAGE)
     if not args.traffic > 0:
-        print("spillover evaluate: --traffic must be more than 0", file=sys.stderr)
-        return 2
+        return fail("--traffic must be more than 0", EXIT_USAGE)
     if args.days < MIN_SUITE_DAYS:
-        print(f"spillover evaluate: --days must be at least {MIN_SUITE_DAYS:g}: a day of warm-up, then "
-              f"room for each brand's incident and the decoys at quiet times", file=sys.stderr)
-        return 2
+        return fail(f"--days must be at least {MIN_SUITE_DAYS:g}: a day of warm-up, then room for each brand's "
+                    "incident and the decoys at quiet times", EXIT_USAGE)
 
     if not 0 <= args.watched_from < PLANS_FROM_H:
-        print(f"spillover evaluate: --watched-from must be at least 0 and less than {PLANS_FROM_H:g} "
-              f"(the hour storms and decoys begin)", file=sys.stderr)
-        return 2
+        return fail(f"--watched-from must be at least 0 and less than {PLANS_FROM_H:g} (the hour storms and "
+                    "decoys begin)", EXIT_USAGE)
 
     try:
         seeds = parse_seeds(args.seeds)
     except ValueError as exc:
-        print(f"spillover evaluate: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc), EXIT_USAGE)
 
     start = args.start or SUITE_START
     try:
         to_epoch(start)
     except ValueError:
-        print(f"spillover evaluate: --start {start!r} is not a time (e.g. 2026-03-06T00:00:00Z)", file=sys.stderr)
-        return 2
+        return fail(f"--start {start!r} is not a time (e.g. 2026-03-06T00:00:00Z)", EXIT_USAGE)
 
-    settings = settings_from(args, **{"model.name": args.model})
-    setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
     tuning = brand_tuning(settings.app.watchlist, {b.name for b in watchlist.brands})
     model = SentimentModel.load(settings.model)

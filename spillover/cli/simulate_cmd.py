@@ -8,7 +8,7 @@ import sys
 import yaml
 
 from ..scenarios.generator import SAMPLE_PLANS, generate, watchlist_yaml
-from .common import EXIT_USAGE
+from .common import EXIT_USAGE, fail
 
 # Where the sample plans' last leg ends, and the days that holds (rounded up as --help prints
 # them): a shorter scenario would plant storms past its end.
@@ -42,9 +42,8 @@ def register(sub) -> None:
 
 def run(args) -> int:
     if args.days < SAMPLE_DAYS:
-        print(f"spillover simulate: --days must be at least {SAMPLE_DAYS:.2f}: the scenario's planted storms "
-              f"and decoys run until hour {PLANS_END_H:g}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"--days must be at least {SAMPLE_DAYS:.2f}: the scenario's planted storms and decoys run "
+                    f"until hour {PLANS_END_H:g}", EXIT_USAGE)
     posts, truth = generate(args.seed, args.start, args.days)
     lines = [json.dumps(p, ensure_ascii=False).encode() for p in posts]
     if args.bad_lines:

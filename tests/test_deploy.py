@@ -178,3 +178,21 @@ def test_the_credentials_alert_watches_the_code_and_the_containers_that_exit_wit
     containers = [c["name"] for name in ("worker.yaml", "connectors.yaml") for d in _documents(name)
                   if d["kind"] == "Deployment" for c in d["spec"]["template"]["spec"]["containers"]]
     assert containers and all(re.fullmatch(watched, name) for name in containers), containers
+
+
+def test_the_workers_are_spread_over_nodes_and_drained_one_at_a_time():
+    """A node drain must leave a worker detecting while another's partitions move, and must not
+    hang: the budget selects the worker pods and always allows one to go."""
+    docs = _documents("worker.yaml")
+    [deployment] = [d for d in docs if d["kind"] == "Deployment"]
+    [budget] = [d for d in docs if d["kind"] == "PodDisruptionBudget"]
+    pod = deployment["spec"]["template"]
+    labels = pod["metadata"]["labels"]
+
+    def selects(selector: dict) -> bool:
+        return selector["matchLabels"].items() <= labels.items()
+
+    assert selects(budget["spec"]["selector"]) and budget["spec"]["maxUnavailable"] == 1
+    assert deployment["spec"]["replicas"] > budget["spec"]["maxUnavailable"]
+    [spread] = pod["spec"]["topologySpreadConstraints"]
+    assert spread["topologyKey"] == "kubernetes.io/hostname" and selects(spread["labelSelector"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import ssl
+import subprocess
+import sys
 
 import aiokafka.errors
 import kafka.errors
@@ -63,3 +65,18 @@ def test_refused_for_counts_one_run_of_refusals_without_a_pause():
         _connection_lost(refused)  # a new run starts from here, not from the first one
         clock.now += 10
         assert refusals.refused_for() == 10
+
+
+def test_refusals_are_seen_at_any_log_level_and_printed_only_at_the_chosen_one():
+    """At app.log_level critical, kafka-python's errors were dropped by their loggers before any
+    handler saw them: a worker Kafka refused would have retried for ever."""
+    code = ("import logging, kafka.errors\n"
+            "from spillover.cli.common import setup_logging\n"
+            "from spillover.kafka_refusals import Refusals\n"
+            "setup_logging('critical')\n"
+            "with Refusals() as refusals:\n"
+            "    logging.getLogger('kafka.net.connection').error('%s: Connection lost: %s', 'conn',\n"
+            "        kafka.errors.SaslAuthenticationFailedError('SCRAM: wrong password'))\n"
+            "print(refusals.credentials)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "wrong password" in done.stdout and done.stderr == "", done.stderr

@@ -62,9 +62,12 @@ def setup_logging(level: str, log_format: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonLines() if log_format == "json" else
                          logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(level.upper())
     logging.basicConfig(level=level.upper(), handlers=[handler])
+    # The Kafka clients' errors always reach the loggers' handlers, whatever is printed: that
+    # is where Refusals (kafka_refusals.py) learns that Kafka refuses our credentials.
     for noisy in ("kafka", "aiokafka", "faust", "mode"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        logging.getLogger(noisy).setLevel(min(logging.ERROR, max(logging.WARNING, logging.getLogger().level)))
     logging.getLogger("kafka.cluster").addFilter(_busy_producer_refresh)
     # httpx logs every request URL at INFO, and paging URLs can carry access tokens.
     for leaky in ("httpx", "httpcore"):

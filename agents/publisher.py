@@ -11,7 +11,7 @@ from kafka.errors import KafkaError
 
 from ..kafka_cluster import Broker, cluster_of
 from ..kafka_io import json_producer
-from ..kafka_refusals import CredentialsRefused, Refusals
+from ..kafka_refusals import Refusals
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +80,10 @@ class Publisher:
 
     def _refused(self, refusals: Refusals) -> None:
         """Raise CredentialsRefused if Kafka has refused ours for long enough while posts wait."""
-        if self._refused_timeout_s > 0 and refusals.refused_for() >= self._refused_timeout_s:
+        if refusals.refused(self._refused_timeout_s):
             self._abandon()  # what waits is not acknowledged: the caller still holds it
-            raise CredentialsRefused(
-                f"Kafka at {cluster_of(self._broker).servers} has refused our credentials for "
-                f"{refusals.refused_for():.0f} s ({refusals.credentials}); stopping, to be started again with "
-                "the current ones") from None
+            raise refusals.error(cluster_of(self._broker).servers,
+                                 "stopping, to be started again with the current ones") from None
 
     def _connect(self):
         # Short client timeouts: a dead broker shows up as failed futures, not a hung send().

@@ -17,7 +17,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from .kafka_cluster import Broker, cluster_of
-from .kafka_refusals import CredentialsRefused, Refusals
+from .kafka_refusals import Refusals
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -155,9 +155,8 @@ def read_topic(
                 for records in batch.values():
                     last = time.monotonic()
                     yield from records
-                if 0 < refused_timeout_s <= refusals.refused_for():
-                    raise CredentialsRefused(f"Kafka at {cluster_of(broker).servers} has refused our credentials "
-                                             f"for {refusals.refused_for():.0f} s ({refusals.credentials})")
+                if refusals.refused(refused_timeout_s):
+                    raise refusals.error(cluster_of(broker).servers)
     finally:
         consumer.close()
 

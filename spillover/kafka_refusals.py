@@ -23,8 +23,6 @@ QUIET_S = 60.0
 LOGGERS = ("kafka.net", "aiokafka")
 _REFUSALS = (kafka.errors.SaslAuthenticationFailedError, aiokafka.errors.SaslAuthenticationFailed,
              aiokafka.errors.AuthenticationFailedError)
-
-
 EXIT_REFUSED = 77  # EX_NOPERM
 
 
@@ -69,6 +67,15 @@ class Refusals(logging.Handler):
         if not self.credentials or now - self._last > QUIET_S:
             return 0.0
         return now - self._since
+
+    def refused(self, timeout_s: float) -> bool:
+        """Whether the credentials have been refused for `timeout_s` (never, for 0 or less)."""
+        return 0 < timeout_s <= self.refused_for()
+
+    def error(self, servers: str, then: str = "") -> CredentialsRefused:
+        """The error to end on, saying for how long Kafka has refused what, and `then` what."""
+        return CredentialsRefused(f"Kafka at {servers} has refused our credentials for {self.refused_for():.0f} s "
+                                  f"({self.credentials}){'; ' + then if then else ''}")
 
     def __enter__(self) -> "Refusals":
         for name in LOGGERS:

@@ -29,10 +29,10 @@ def exit_when_refused(refusals: Refusals, timeout_s: float, check_s: float = CHE
     def watch() -> None:
         while True:
             time.sleep(check_s)
-            refused = refusals.refused_for()
-            if refused >= timeout_s:
+            if refusals.refused(timeout_s):
                 log.error("Kafka has refused the worker's credentials for %.0f s (%s); the worker exits with code "
-                          "%d, to be started again with the current ones", refused, refusals.credentials, EXIT_REFUSED)
+                          "%d, to be started again with the current ones", refusals.refused_for(),
+                          refusals.credentials, EXIT_REFUSED)
                 logging.shutdown()
                 os._exit(EXIT_REFUSED)
 

@@ -59,7 +59,11 @@ def test_refused_for_counts_one_run_of_refusals_without_a_pause():
         for step in (20, 20, 20):  # kafka-python backs off up to 30 s between attempts
             clock.now += step
             _connection_lost(refused)
-        assert refusals.refused_for() == 60
+        assert refusals.refused_for() == 60 and refusals.refused(60) and not refusals.refused(61)
+        assert not refusals.refused(0)  # 0: retry for ever
+        said = str(refusals.error("kafka:9093", "stopping"))
+        assert said == "Kafka at kafka:9093 has refused our credentials for 60 s ([Error 58] " \
+                       "SaslAuthenticationFailedError: wrong password); stopping", said
         clock.now += QUIET_S + 1  # a good connection since, or nobody tried
         assert refusals.refused_for() == 0
         _connection_lost(refused)  # a new run starts from here, not from the first one
@@ -80,3 +84,4 @@ def test_refusals_are_seen_at_any_log_level_and_printed_only_at_the_chosen_one()
             "print(refusals.credentials)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "wrong password" in done.stdout and done.stderr == "", done.stderr
+

@@ -24,6 +24,8 @@ LOGGERS = ("kafka.net", "aiokafka")
 _REFUSALS = (kafka.errors.SaslAuthenticationFailedError, aiokafka.errors.SaslAuthenticationFailed,
              aiokafka.errors.AuthenticationFailedError)
 EXIT_REFUSED = 77  # EX_NOPERM
+# How kafka-python words an attempt that ended without saying why.
+_VAGUE = ("socket disconnected", "RequestTimedOutError", "KafkaTimeoutError")
 
 
 class CredentialsRefused(ConnectionError):
@@ -56,8 +58,9 @@ class Refusals(logging.Handler):
         message = record.getMessage()
         if message.startswith(("Bootstrap connection to", "Connection failed:")):
             reason = message.split("failed: ", 1)[-1].split(" (backoff ")[0]
-            # A refusal is often followed by attempts cut short with no reason given: keep the refusal.
-            if not (self.reason and reason.endswith("socket disconnected")):
+            # A refusal is often followed by attempts cut short with no reason given (the peer
+            # gone, the caller's deadline reached): keep the refusal.
+            if not (self.reason and any(vague in reason for vague in _VAGUE)):
                 self.reason = reason
 
     def refused_for(self) -> float:

@@ -20,6 +20,7 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tcp_proxy import pipe
 
 SASL_HANDSHAKE, SASL_AUTHENTICATE, API_VERSIONS = 17, 36, 18
 UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE, SASL_AUTHENTICATION_FAILED = 33, 34, 58
+FAILED_AUTHENTICATION_DELAY_S = 0.1
 
 
 def make_certificates(folder: Path, host: str = "127.0.0.1") -> dict[str, Path]:
@@ -142,6 +144,9 @@ class SecureFront:
             client.close()
             return
         if self.mechanism and not self._authenticate(client, upstream):
+            # As Kafka does (connection.failed.authentication.delay.ms, 100 ms by default): closed
+            # at once, a busy client can see the connection end before it reads why.
+            time.sleep(FAILED_AUTHENTICATION_DELAY_S)
             client.close()
             upstream.close()
             return

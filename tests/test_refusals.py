@@ -85,3 +85,17 @@ def test_refusals_are_seen_at_any_log_level_and_printed_only_at_the_chosen_one()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "wrong password" in done.stdout and done.stderr == "", done.stderr
 
+
+def test_the_reason_given_is_the_last_attempt_that_said_why():
+    """Attempts cut short at the caller's deadline, or by the peer closing, say nothing: under
+    load they came after the refusal and took its place in "cannot reach Kafka" errors."""
+    manager = logging.getLogger("kafka.net.manager")
+    with Refusals() as refusals:
+        manager.warning("Bootstrap connection to %s failed: %s (backoff %.2f secs)", "bootstrap-0",
+                        "SaslAuthenticationFailedError: SCRAM: wrong password", 0.05)
+        for vague in ("KafkaConnectionError: socket disconnected",
+                      "[Error 7] RequestTimedOutError: Request timed out after 34 ms", "KafkaTimeoutError"):
+            manager.error("Connection failed: %s", vague)
+        assert refusals.reason == "SaslAuthenticationFailedError: SCRAM: wrong password"
+        manager.error("Connection failed: %s", "KafkaConnectionError: 111 ECONNREFUSED")
+        assert refusals.reason == "KafkaConnectionError: 111 ECONNREFUSED"

@@ -71,12 +71,17 @@ class Publisher:
                 futures.append((post, None))
         while not all(f is None or f.is_done for _, f in futures):
             try:
-                producer.flush(timeout=self._flush_s)
+                producer.flush(timeout=self._wait_s())
             except KafkaError:
                 self._refused(refusals)  # sends wait up to delivery_timeout_ms: do not wait that out
                 waiting = sum(1 for _, f in futures if f is not None and not f.is_done)
                 log.warning("Kafka has not acknowledged %d posts yet; waiting", waiting)
         return [post for post, f in futures if f is None or f.failed()]
+
+    def _wait_s(self) -> float:
+        """How long to wait for acknowledgements before looking again: no longer than Kafka may
+        refuse the credentials before the publisher gives up."""
+        return min(self._flush_s, self._refused_timeout_s) if self._refused_timeout_s > 0 else self._flush_s
 
     def _refused(self, refusals: Refusals) -> None:
         """Raise CredentialsRefused if Kafka has refused ours for long enough while posts wait."""

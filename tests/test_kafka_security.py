@@ -274,6 +274,15 @@ def test_topics_that_exist_are_not_asked_for_again(tansu_behind_front):
 ROTATED = "the-new-one"
 
 
+def _secured_env(certs, **settings: str) -> dict[str, str]:
+    """A command's environment as a pod's: the security settings, a password as from the Secret,
+    refusals given up on after 5 s, and `settings` (SPILLOVER_ names without the prefix)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+            "SPILLOVER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "SPILLOVER_KAFKA_SSL_CAFILE": str(certs["ca"]),
+            "SPILLOVER_KAFKA_SASL_USERNAME": USER, "SPILLOVER_KAFKA_SASL_PASSWORD": PASSWORD,
+            "SPILLOVER_KAFKA_REFUSED_TIMEOUT_S": "5", **{f"SPILLOVER_{k}": v for k, v in settings.items()}}
+
+
 def _second_entry(feed: str) -> str:
     return feed.replace("</feed>", "<entry><title>Northwind answers</title><link href=\"https://news.example/a2\"/>"
                         "<id>urn:a2</id><updated>2026-03-02T13:00:00Z</updated><summary>We are sorry</summary>"
@@ -286,16 +295,14 @@ def test_a_connector_whose_credentials_are_refused_stops_and_loses_nothing(front
     again with the current password, as Kubernetes would with the Secret's, it publishes what
     it could not, and nothing twice."""
     settings = isolated_settings(address(front))
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-           "SPILLOVER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "SPILLOVER_KAFKA_SSL_CAFILE": str(certs["ca"]),
-           "SPILLOVER_KAFKA_SASL_USERNAME": USER, "SPILLOVER_KAFKA_SASL_PASSWORD": PASSWORD,
-           "SPILLOVER_KAFKA_REFUSED_TIMEOUT_S": "5", "SPILLOVER_TOPICS_RAW": settings.topics.raw}
+    env = _secured_env(certs, TOPICS_RAW=settings.topics.raw)
     feeds = FakeFeeds()
     feeds.feeds["/atom.xml"] = ATOM.encode()
     connect = [sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--url", f"{feeds.base}/atom.xml",
                "--brand", "Northwind Air", "--broker", address(front), "--state", str(tmp_path / "rss.sqlite")]
     log = tmp_path / "connect.log"  # not a pipe: kafka-python logs every refusal, and a full pipe blocks
-    proc = subprocess.Popen([*connect, "--interval", "1"], env=env, stderr=log.open("w"))
+    with log.open("w") as stderr:
+        proc = subprocess.Popen([*connect, "--interval", "1"], env=env, stderr=stderr)
     try:
         published = _ids(front, settings, certs, PASSWORD, until=1)
         front.users[USER] = ROTATED
@@ -307,7 +314,8 @@ def test_a_connector_whose_credentials_are_refused_stops_and_loses_nothing(front
         again = subprocess.run([*connect, "--once"], env={**env, "SPILLOVER_KAFKA_SASL_PASSWORD": ROTATED},
                                capture_output=True, text=True, timeout=120)
         assert again.returncode == 0, again.stderr[-2000:]
-        assert len(published) == 1 and _ids(front, settings, certs, ROTATED, until=2) == [published[0], "blog:https://news.example/a2"]
+        assert len(published) == 1
+        assert _ids(front, settings, certs, ROTATED, until=2) == [published[0], "blog:https://news.example/a2"]
     finally:
         proc.kill()
         feeds.close()
@@ -319,18 +327,16 @@ def test_incidents_tail_ends_when_its_credentials_are_refused(front, certs, tmp_
     EXIT_REFUSED rather than waiting for ever on a cluster that refuses it."""
     settings = secured(isolated_settings(address(front)), certs)
     ensure_topics(settings, Cluster.from_settings(settings.kafka))
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-           "SPILLOVER_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "SPILLOVER_KAFKA_SSL_CAFILE": str(certs["ca"]),
-           "SPILLOVER_KAFKA_SASL_USERNAME": USER, "SPILLOVER_KAFKA_SASL_PASSWORD": PASSWORD,
-           "SPILLOVER_KAFKA_REFUSED_TIMEOUT_S": "5", "SPILLOVER_TOPICS_INCIDENTS": settings.topics.incidents}
-    log = tmp_path / "tail.log"
-    tail = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "incidents", "tail", "--json",
-                             "--broker", address(front)], env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+    front.authenticated.clear()
+    env, log = _secured_env(certs, TOPICS_INCIDENTS=settings.topics.incidents), tmp_path / "tail.log"
+    with log.open("w") as stderr:
+        tail = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "incidents", "tail", "--json",
+                                 "--broker", address(front)], env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         deadline = time.monotonic() + 60
         while USER not in front.authenticated and time.monotonic() < deadline:
             time.sleep(0.2)
-        time.sleep(3)  # its consumer's connections are let in and it follows
+        time.sleep(3)  # its reader's connections are let in too, and it follows the topic
         assert tail.poll() is None, log.read_text()[-2000:]
         front.users[USER] = ROTATED
         front.cut_connections()

@@ -17,7 +17,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.serializer import Serializer
 
 from .kafka_cluster import Broker, cluster_of
-from .kafka_refusals import Refusals
+from .kafka_refusals import CredentialsRefused, Refusals
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def topic_specs(settings: Settings) -> list[NewTopic]:
 
 def admin_client(broker: Broker, timeout: float = 30.0) -> KafkaAdminClient:
     """An admin client of the cluster at `broker`; ConnectionError if none of it answers
-    within `timeout` seconds."""
+    within `timeout` seconds, CredentialsRefused (one) if it refused our credentials."""
     cluster = cluster_of(broker)
     deadline = time.monotonic() + timeout
     with Refusals() as refusal:
@@ -50,7 +50,10 @@ def admin_client(broker: Broker, timeout: float = 30.0) -> KafkaAdminClient:
             except (KafkaError, OSError) as exc:
                 if time.monotonic() > deadline:
                     why = f" (the last attempt: {refusal.reason})" if refusal.reason else ""
-                    raise ConnectionError(f"cannot reach Kafka at {cluster.servers}: {exc}{why}") from None
+                    # Refused from the start (a password that never matched): the same exit code,
+                    # and alert, as refused later on.
+                    error = CredentialsRefused if refusal.credentials else ConnectionError
+                    raise error(f"cannot reach Kafka at {cluster.servers}: {exc}{why}") from None
                 time.sleep(0.5)
 
 

@@ -26,7 +26,7 @@ from spillover.demo import Demo, WorkerProcess
 from spillover.detection import Detector
 from spillover.kafka_cluster import Cluster
 from spillover.kafka_io import admin_client, ensure_topics, json_producer, read_topic
-from spillover.kafka_refusals import EXIT_REFUSED
+from spillover.kafka_refusals import EXIT_REFUSED, CredentialsRefused
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
 from spillover.settings import KafkaSettings, load_settings
@@ -156,17 +156,21 @@ def test_a_client_certificate_is_presented_where_the_cluster_asks_for_one(tansu_
 
 
 @pytest.mark.broker
-@pytest.mark.parametrize("change, cause", [
-    ({"sasl_password": "wrong"}, "SaslAuthenticationFailedError"),
-    ({"sasl_mechanism": "PLAIN"}, "UnsupportedSaslMechanismError"),
-    ("other_ca", "CERTIFICATE_VERIFY_FAILED"),
+@pytest.mark.parametrize("change, cause, error", [
+    ({"sasl_password": "wrong"}, "SaslAuthenticationFailedError", CredentialsRefused),
+    ({"sasl_mechanism": "PLAIN"}, "UnsupportedSaslMechanismError", ConnectionError),
+    ("other_ca", "CERTIFICATE_VERIFY_FAILED", CredentialsRefused),
 ])
-def test_a_refused_connection_says_why(front, certs, change, cause):
-    """kafka-python only logs why, and times out with "Unable to bootstrap"."""
+def test_a_refused_connection_says_why(front, certs, change, cause, error):
+    """kafka-python only logs why, and times out with "Unable to bootstrap". Credentials refused
+    from the start end a command as they do later on (EXIT_REFUSED); a mechanism the listener
+    does not take is a mistake in the settings."""
     change = {"ssl_cafile": str(certs["other_ca"])} if change == "other_ca" else change
     cluster = Cluster.from_settings(secured(isolated_settings(address(front)), certs, **change).kafka)
-    with pytest.raises(ConnectionError, match=f"cannot reach Kafka at {address(front)}: .*the last attempt: .*{cause}"):
+    said = f"cannot reach Kafka at {address(front)}: .*the last attempt: .*{cause}"
+    with pytest.raises(ConnectionError, match=said) as raised:
         admin_client(cluster, timeout=4)
+    assert type(raised.value) is error
     assert front.refused and not front.authenticated, front.refused
 
 

@@ -29,8 +29,9 @@ _VAGUE = ("socket disconnected", "RequestTimedOutError", "KafkaTimeoutError")
 
 
 class CredentialsRefused(ConnectionError):
-    """Kafka has turned our credentials away for `kafka.refused_timeout_s`: retrying with the
-    same ones cannot help. Commands end on it with EXIT_REFUSED."""
+    """Kafka has turned our credentials away, for `kafka.refused_timeout_s` or at every attempt
+    to connect at start: retrying with the same ones cannot help. Commands end on it with
+    EXIT_REFUSED."""
 
 
 class Refusals(logging.Handler):

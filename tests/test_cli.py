@@ -121,15 +121,17 @@ def test_an_unknown_log_format_is_refused(capsys, monkeypatch):
     assert "app.log_format: 'xml' is not one of text, json" in capsys.readouterr().err
 
 
-def test_with_json_logs_the_error_a_command_ends_on_is_a_json_record_too(tmp_path):
-    """The line that says why a command gave up is the one an operator looks for first."""
+@pytest.mark.parametrize("level", ["info", "critical"])
+def test_with_json_logs_the_error_a_command_ends_on_is_a_json_record_too(tmp_path, level):
+    """The line that says why a command gave up is the one an operator looks for first. At
+    log level critical it used to be dropped, leaving an exit code and nothing else."""
     import json
     import os
     import subprocess
     import sys
 
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-           "SPILLOVER_APP_LOG_FORMAT": "json"}
+           "SPILLOVER_APP_LOG_FORMAT": "json", "SPILLOVER_APP_LOG_LEVEL": level}
     done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--once",
                            "--url", "http://127.0.0.1:9/feed.xml", "--broker", "127.0.0.1:9",
                            "--state", "/proc/no-such-folder/rss.sqlite"], capture_output=True, text=True,

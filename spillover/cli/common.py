@@ -95,10 +95,19 @@ def _busy_producer_refresh(record: logging.LogRecord) -> bool:
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
-    if any(isinstance(handler.formatter, _JsonLines) for handler in logging.getLogger().handlers):
-        logging.getLogger("spillover").error(message)  # the collector reads JSON lines only
-    else:
+    """Say why the command gives up, whatever `app.log_level` lets through: an exit code
+    without its reason leaves an operator guessing."""
+    json_handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, _JsonLines)]
+    if not json_handlers:
         print(f"spillover: error: {message}", file=sys.stderr)
+    for handler in json_handlers:  # the collector reads JSON lines only
+        record = logging.getLogger("spillover").makeRecord("spillover", logging.ERROR, __file__, 0, message, (), None)
+        handler.acquire()
+        try:
+            handler.stream.write(handler.format(record) + handler.terminator)
+            handler.flush()
+        finally:
+            handler.release()
     return code
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable
 from kafka.errors import KafkaError
 
 from ..kafka_cluster import Broker, cluster_of
-from ..kafka_io import json_producer
+from ..kafka_io import abandon_producer, json_producer
 from ..kafka_refusals import Refusals
 
 log = logging.getLogger(__name__)
@@ -103,16 +103,6 @@ class Publisher:
             self._producer = None
 
     def _abandon(self) -> None:
-        """Close the producer without waiting for what it still holds. kafka-python's close()
-        flushes first and raises when that times out, leaving its sender running; its own
-        finaliser and exit hook then raise again at exit. So its sender is stopped first, which
-        fails what waits, and close() then has nothing to wait for."""
         producer, self._producer = self._producer, None
-        sender = getattr(producer, "_sender", None)  # not public: without it, only noise at exit
-        if sender is not None:
-            sender.force_close()
-            sender.join(5)
-        try:
-            producer.close(timeout=0)
-        except KafkaError:
-            pass
+        if producer is not None:
+            abandon_producer(producer)

@@ -10,7 +10,10 @@ import time
 from typing import Callable, Iterable
 
 from kafka import KafkaProducer
+from kafka.errors import KafkaTimeoutError
 
+from ..kafka_io import abandon_producer
+from ..kafka_refusals import Refusals
 from ..timeutil import to_epoch
 
 
@@ -35,21 +38,54 @@ def publish_lines(
     topic: str,
     speed: float = 0.0,
     on_sent: Callable[[int], None] = lambda n: None,
+    refused_timeout_s: float = 0.0,
 ) -> int:
-    """Send lines in order. speed 0: as fast as possible; N: N seconds of event time per second."""
-    sent, first_event, started, failures = 0, None, time.monotonic(), []
-    for line in lines:
-        if speed > 0:
-            ts = event_time(line)
-            if ts is not None:
-                first_event = ts if first_event is None else first_event
-                delay = (ts - first_event) / speed - (time.monotonic() - started)
-                if delay > 0:
-                    time.sleep(delay)
-        producer.send(topic, key=post_key(line), value=line).add_errback(failures.append)
-        sent += 1
-        on_sent(1)
-    producer.flush()
+    """Send lines in order. speed 0: as fast as possible; N: N seconds of event time per second.
+
+    Kafka refusing our credentials for `refused_timeout_s` (0: never) raises CredentialsRefused,
+    saying from which line to replay again, rather than waiting out every record's delivery
+    timeout, or pacing on for hours, unheard.
+    """
+    sent, first_event, started, failures, acked = 0, None, time.monotonic(), [], set()
+    with Refusals() as refusals:
+        for line in lines:
+            if speed > 0:
+                ts = event_time(line)
+                if ts is not None:
+                    first_event = ts if first_event is None else first_event
+                    delay = (ts - first_event) / speed - (time.monotonic() - started)
+                    if delay > 0:
+                        time.sleep(delay)
+            _give_up_if_refused(producer, refusals, refused_timeout_s, acked)
+            future = producer.send(topic, key=post_key(line), value=line)
+            future.add_callback(lambda _, i=sent: acked.add(i)).add_errback(failures.append)
+            sent += 1
+            on_sent(1)
+        _flush(producer, refusals, refused_timeout_s, acked)
     if failures:
         raise RuntimeError(f"{len(failures)} of {sent} posts were not acknowledged by Kafka: {failures[0]!r}")
     return sent
+
+
+def _flush(producer: KafkaProducer, refusals: Refusals, refused_timeout_s: float, acked: set[int]) -> None:
+    """Wait for every acknowledgement, looking for refusals at least every `refused_timeout_s`."""
+    while True:
+        try:
+            producer.flush(timeout=refused_timeout_s if refused_timeout_s > 0 else None)
+            return
+        except KafkaTimeoutError:
+            _give_up_if_refused(producer, refusals, refused_timeout_s, acked)
+
+
+def _give_up_if_refused(producer: KafkaProducer, refusals: Refusals, refused_timeout_s: float,
+                        acked: set[int]) -> None:
+    if not refusals.refused(refused_timeout_s):
+        return
+    abandon_producer(producer)
+    done = 0  # acknowledgements come per partition, so not in order: the unbroken run from the start
+    while done in acked:
+        done += 1
+    servers = producer.config["bootstrap_servers"]
+    raise refusals.error(",".join(servers) if isinstance(servers, list) else str(servers),
+                         f"stopping: the file's first {done} posts (its lines that are not blank) were "
+                         f"acknowledged, so replay it from post {done + 1} with the current credentials") from None

@@ -129,6 +129,22 @@ def json_producer(broker: Broker, client_id: str = "spillover", **overrides: Any
     })
 
 
+def abandon_producer(producer: KafkaProducer) -> None:
+    """Close a producer without waiting for what it still holds (Kafka refuses our credentials:
+    no wait can help). kafka-python's close() flushes first and raises when that times out,
+    leaving its sender running; its own finaliser and exit hook then raise again at exit. So
+    its sender is stopped first, which fails what waits, and close() then has nothing to wait
+    for."""
+    sender = getattr(producer, "_sender", None)  # not public: without it, only noise at exit
+    if sender is not None:
+        sender.force_close()
+        sender.join(5)
+    try:
+        producer.close(timeout=0)
+    except KafkaError:
+        pass
+
+
 def read_topic(
     broker: Broker,
     topic: str,

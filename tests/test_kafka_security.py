@@ -350,6 +350,36 @@ def test_incidents_tail_ends_when_its_credentials_are_refused(front, certs, tmp_
         tail.kill()
 
 
+@pytest.mark.broker
+def test_a_paced_replay_whose_credentials_are_refused_ends_saying_so(front, certs, tmp_path):
+    """`connect replay --speed` runs for as long as its file's event time lasts: refused midway,
+    it ends with EXIT_REFUSED once Kafka has refused it for `kafka.refused_timeout_s`, saying
+    what to do, instead of pacing on unheard and failing at the end."""
+    settings = isolated_settings(address(front))
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": f"p{i}", "platform": "twitter", "text": "late again",
+                                         "created_at": f"2026-03-02T12:{i // 60:02d}:{i % 60:02d}Z"}) + "\n"
+                             for i in range(600)))
+    env, log = _secured_env(certs, TOPICS_RAW=settings.topics.raw), tmp_path / "replay.log"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "spillover.cli.main", "connect", "replay", "--quiet",
+                                 "--input", str(posts), "--speed", "1", "--broker", address(front)],
+                                env=env, stderr=stderr)
+    try:
+        assert len(_ids(front, settings, certs, PASSWORD, until=3)) >= 3, log.read_text()[-2000:]
+        front.users[USER] = ROTATED
+        front.cut_connections()
+        assert proc.wait(timeout=90) == EXIT_REFUSED, log.read_text()[-2000:]
+        said = log.read_text()
+        told = re.search(r"the file's first (\d+) posts \(its lines that are not blank\) were acknowledged", said)
+        assert "has refused our credentials" in said and told, said[-2000:]
+        done = int(told.group(1))  # at least the three read back before the password changed
+        published = sorted(_ids(front, settings, certs, ROTATED, until=done), key=lambda i: int(i[1:]))
+        assert done >= 3 and published[:done] == [f"p{i}" for i in range(done)]
+    finally:
+        proc.kill()
+
+
 def _ids(front, settings, certs, password: str, until: int, timeout_s: float = 60) -> list[str]:
     """The ids on posts.raw, once `until` are there (or after `timeout_s`)."""
     cluster = Cluster.from_settings(secured(settings, certs, sasl_password=password).kafka)

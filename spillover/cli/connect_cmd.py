@@ -113,7 +113,8 @@ def _replay(args, settings, cluster: Cluster) -> int:
     ensure_topics(settings, cluster)
     producer = json_producer(cluster, client_id="spillover-replay")
     with tqdm(total=len(lines), unit="post", desc="publish", file=sys.stderr, disable=args.quiet) as bar:
-        sent = publish_lines(lines, producer, settings.topics.raw, args.speed, bar.update)
+        sent = publish_lines(lines, producer, settings.topics.raw, args.speed, bar.update,
+                             settings.kafka.refused_timeout_s)
     producer.close()
     print(f"connect replay: published {sent} posts to {settings.topics.raw}", file=sys.stderr)
     return 0

@@ -43,11 +43,12 @@ def publish_lines(
     """Send lines in order. speed 0: as fast as possible; N: N seconds of event time per second.
 
     Kafka refusing our credentials for `refused_timeout_s` (0: never) raises CredentialsRefused,
-    saying from which line to replay again, rather than waiting out every record's delivery
+    saying from which post to replay again, rather than waiting out every record's delivery
     timeout, or pacing on for hours, unheard.
     """
-    sent, first_event, started, failures, acked = 0, None, time.monotonic(), [], set()
+    sent, first_event, started, failures, acks = 0, None, time.monotonic(), [], _Acks()
     with Refusals() as refusals:
+        refused = _Refused(producer, refusals, refused_timeout_s, acks)
         for line in lines:
             if speed > 0:
                 ts = event_time(line)
@@ -56,36 +57,63 @@ def publish_lines(
                     delay = (ts - first_event) / speed - (time.monotonic() - started)
                     if delay > 0:
                         time.sleep(delay)
-            _give_up_if_refused(producer, refusals, refused_timeout_s, acked)
-            future = producer.send(topic, key=post_key(line), value=line)
-            future.add_callback(lambda _, i=sent: acked.add(i)).add_errback(failures.append)
+            refused.check()
+            future = _send(producer, topic, line, refused)
+            future.add_callback(lambda _, i=sent: acks.add(i)).add_errback(failures.append)
             sent += 1
             on_sent(1)
-        _flush(producer, refusals, refused_timeout_s, acked)
+        _flush(producer, refused)
     if failures:
         raise RuntimeError(f"{len(failures)} of {sent} posts were not acknowledged by Kafka: {failures[0]!r}")
     return sent
 
 
-def _flush(producer: KafkaProducer, refusals: Refusals, refused_timeout_s: float, acked: set[int]) -> None:
+class _Acks:
+    """Which records Kafka acknowledged, as the unbroken run from the first (acknowledgements
+    come per partition, so not in order) and those beyond it."""
+
+    def __init__(self) -> None:
+        self.unbroken, self._beyond = 0, set()
+
+    def add(self, i: int) -> None:
+        self._beyond.add(i)
+        while self.unbroken in self._beyond:
+            self._beyond.remove(self.unbroken)
+            self.unbroken += 1
+
+
+class _Refused:
+    def __init__(self, producer: KafkaProducer, refusals: Refusals, timeout_s: float, acks: _Acks) -> None:
+        self.producer, self.refusals, self.timeout_s, self.acks = producer, refusals, timeout_s, acks
+
+    def check(self) -> None:
+        """Raise CredentialsRefused once Kafka has refused ours for `timeout_s`."""
+        if not self.refusals.refused(self.timeout_s):
+            return
+        abandon_producer(self.producer)
+        done, servers = self.acks.unbroken, self.producer.config["bootstrap_servers"]
+        raise self.refusals.error(",".join(servers) if isinstance(servers, list) else str(servers),
+                                  f"stopping: the file's first {done} posts (its lines that are not blank) "
+                                  f"were acknowledged, so replay it from post {done + 1} with the current "
+                                  "credentials") from None
+
+
+def _send(producer: KafkaProducer, topic: str, line: bytes, refused: _Refused):
+    """Queue one record; while Kafka refuses our credentials a full buffer is waited on."""
+    while True:
+        try:
+            return producer.send(topic, key=post_key(line), value=line)
+        except KafkaTimeoutError:  # the buffer stayed full for max_block_ms
+            refused.check()
+            if not refused.refusals.refused_for():
+                raise
+
+
+def _flush(producer: KafkaProducer, refused: _Refused) -> None:
     """Wait for every acknowledgement, looking for refusals at least every `refused_timeout_s`."""
     while True:
         try:
-            producer.flush(timeout=refused_timeout_s if refused_timeout_s > 0 else None)
+            producer.flush(timeout=refused.timeout_s if refused.timeout_s > 0 else None)
             return
         except KafkaTimeoutError:
-            _give_up_if_refused(producer, refusals, refused_timeout_s, acked)
-
-
-def _give_up_if_refused(producer: KafkaProducer, refusals: Refusals, refused_timeout_s: float,
-                        acked: set[int]) -> None:
-    if not refusals.refused(refused_timeout_s):
-        return
-    abandon_producer(producer)
-    done = 0  # acknowledgements come per partition, so not in order: the unbroken run from the start
-    while done in acked:
-        done += 1
-    servers = producer.config["bootstrap_servers"]
-    raise refusals.error(",".join(servers) if isinstance(servers, list) else str(servers),
-                         f"stopping: the file's first {done} posts (its lines that are not blank) were "
-                         f"acknowledged, so replay it from post {done + 1} with the current credentials") from None
+            refused.check()

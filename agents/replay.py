@@ -58,7 +58,7 @@ def publish_lines(
                     if delay > 0:
                         time.sleep(delay)
             refused.check()
-            future = _send(producer, topic, line, refused)
+            future = producer.send(topic, key=post_key(line), value=line)
             future.add_callback(lambda _, i=sent: acks.add(i)).add_errback(failures.append)
             sent += 1
             on_sent(1)
@@ -96,17 +96,6 @@ class _Refused:
                                   f"stopping: the file's first {done} posts (its lines that are not blank) "
                                   f"were acknowledged, so replay it from post {done + 1} with the current "
                                   "credentials") from None
-
-
-def _send(producer: KafkaProducer, topic: str, line: bytes, refused: _Refused):
-    """Queue one record; while Kafka refuses our credentials a full buffer is waited on."""
-    while True:
-        try:
-            return producer.send(topic, key=post_key(line), value=line)
-        except KafkaTimeoutError:  # the buffer stayed full for max_block_ms
-            refused.check()
-            if not refused.refusals.refused_for():
-                raise
 
 
 def _flush(producer: KafkaProducer, refused: _Refused) -> None:

@@ -46,7 +46,7 @@ def publish_lines(
     saying from which post to replay again, rather than waiting out every record's delivery
     timeout, or pacing on for hours, unheard.
     """
-    sent, first_event, started, failures, acks = 0, None, time.monotonic(), [], _Acks()
+    sent, first_event, started, failures, acks = 0, None, time.monotonic(), [], Acknowledged()
     with Refusals() as refusals:
         refused = _Refused(producer, refusals, refused_timeout_s, acks)
         for line in lines:
@@ -68,7 +68,7 @@ def publish_lines(
     return sent
 
 
-class _Acks:
+class Acknowledged:
     """Which records Kafka acknowledged, as the unbroken run from the first (acknowledgements
     come per partition, so not in order) and those beyond it."""
 
@@ -83,7 +83,7 @@ class _Acks:
 
 
 class _Refused:
-    def __init__(self, producer: KafkaProducer, refusals: Refusals, timeout_s: float, acks: _Acks) -> None:
+    def __init__(self, producer: KafkaProducer, refusals: Refusals, timeout_s: float, acks: Acknowledged) -> None:
         self.producer, self.refusals, self.timeout_s, self.acks = producer, refusals, timeout_s, acks
 
     def check(self) -> None:

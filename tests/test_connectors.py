@@ -17,7 +17,7 @@ from spillover.agents.http import HttpClient
 from spillover.agents.metrics import ConnectorMetrics
 from spillover.agents.publisher import Publisher
 from spillover.agents.registry import build
-from spillover.agents.replay import _Acks
+from spillover.agents.replay import Acknowledged
 from spillover.broker import EmbeddedBroker, free_port
 from spillover.cli.main import main
 from spillover.kafka_io import ensure_topics, read_topic
@@ -408,7 +408,7 @@ def _topics_config(settings, tmp_path):
 def test_a_replay_counts_as_published_only_the_posts_acknowledged_without_a_gap():
     """Acknowledgements come per partition, out of order: told where to replay from after a
     refusal, the operator must not skip a post whose partition had not answered yet."""
-    acks = _Acks()
+    acks = Acknowledged()
     for i in (1, 2, 4):
         acks.add(i)
     assert acks.unbroken == 0

@@ -100,14 +100,9 @@ def fail(message: str, code: int = EXIT_FAILURE) -> int:
     json_handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, _JsonLines)]
     if not json_handlers:
         print(f"spillover: error: {message}", file=sys.stderr)
+    record = logging.LogRecord("spillover", logging.ERROR, __file__, 0, message, (), None)
     for handler in json_handlers:  # the collector reads JSON lines only
-        record = logging.getLogger("spillover").makeRecord("spillover", logging.ERROR, __file__, 0, message, (), None)
-        handler.acquire()
-        try:
-            handler.stream.write(handler.format(record) + handler.terminator)
-            handler.flush()
-        finally:
-            handler.release()
+        handler.handle(record)  # past the level check, which loggers make before handing it over
     return code
 
 

@@ -154,3 +154,84 @@ def test_with_json_logs_a_mistake_in_evaluates_arguments_is_a_json_record():
                           capture_output=True, text=True, timeout=120, env=env)
     [record] = [json.loads(line) for line in done.stderr.splitlines()]
     assert done.returncode == 2 and record["level"] == "ERROR" and "--traffic must be more than 0" in record["message"]
+
+
+def _json_log_env(**more: str) -> dict[str, str]:
+    import os
+
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+            "SPILLOVER_APP_LOG_FORMAT": "json", **more}
+
+
+@pytest.mark.broker
+def test_with_json_logs_a_replay_into_kafka_and_an_incidents_tail_write_json_lines_only(broker, tmp_path):
+    """`connect replay` runs as a Kubernetes Job and `incidents tail` beside downstream
+    systems: their logs go to a collector that reads one JSON object per line. The replay
+    drew a progress bar there and ended on a plain line; the tail printed what it skipped
+    as plain text."""
+    import json
+    import subprocess
+    import sys
+
+    from helpers import isolated_settings
+
+    from spillover.kafka_io import ensure_topics, json_producer
+
+    settings = isolated_settings(broker)
+    ensure_topics(settings, broker)
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(json.dumps({"id": f"p{i}", "platform": "twitter", "text": "late again",
+                                         "created_at": "2026-03-02T10:00:00Z"}) + "\n" for i in range(30)))
+    producer = json_producer(broker)
+    producer.send(settings.topics.incidents, key="acme", value=b"not json")
+    producer.flush()
+    env = _json_log_env(SPILLOVER_TOPICS_RAW=settings.topics.raw, SPILLOVER_TOPICS_INCIDENTS=settings.topics.incidents)
+    replay = subprocess.run([sys.executable, "-m", "spillover.cli.main", "connect", "replay", "--input", str(posts),
+                             "--broker", broker], capture_output=True, text=True, timeout=120, env=env)
+    tail = subprocess.run([sys.executable, "-m", "spillover.cli.main", "incidents", "tail", "--broker", broker,
+                           "--timeout", "3"], capture_output=True, text=True, timeout=120, env=env)
+    assert replay.returncode == 0 and tail.returncode == 0, replay.stderr + tail.stderr
+    said = [json.loads(line)["message"] for line in replay.stderr.splitlines()]
+    assert any(line.startswith("publish: 30 of 30 posts in ") for line in said)
+    assert f"connect replay: published 30 posts to {settings.topics.raw}" in said
+    [skipped] = [json.loads(line) for line in tail.stderr.splitlines()]
+    assert skipped["level"] == "WARNING" and "skipped the record at partition 0 offset 0" in skipped["message"]
+
+
+def test_progress_off_a_terminal_is_logged_now_and_then_and_at_the_end(caplog):
+    """A bar's carriage returns make one endless line of a pod's log; a replay paced over
+    hours still says how far it is."""
+    import io
+    import logging
+
+    from spillover.cli.progress import progress
+
+    now = [0.0]
+    with caplog.at_level(logging.INFO, logger="spillover.progress"):
+        with progress(1000, "publish", stream=io.StringIO(), every_s=30, clock=lambda: now[0]) as bar:
+            for _ in range(100):
+                now[0] += 1
+                bar.update(10)
+    said = [r.getMessage() for r in caplog.records if r.name == "spillover.progress"]
+    assert said == ["publish: 300 of 1,000 posts in 30 s", "publish: 600 of 1,000 posts in 60 s",
+                    "publish: 900 of 1,000 posts in 90 s", "publish: 1,000 of 1,000 posts in 100 s"]
+
+
+def test_progress_on_a_terminal_is_a_bar_and_quiet_is_nothing(caplog):
+    import io
+    import logging
+
+    from spillover.cli.progress import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    with caplog.at_level(logging.INFO, logger="spillover.progress"):
+        shown, hidden = Terminal(), Terminal()
+        with progress(10, "replay", stream=shown) as bar:
+            bar.update(10)
+        with progress(10, "replay", stream=hidden, quiet=True) as bar:
+            bar.update(10)
+    assert "replay: 100%" in shown.getvalue() and "10/10" in shown.getvalue()
+    assert hidden.getvalue() == "" and not [r for r in caplog.records if r.name == "spillover.progress"]

@@ -97,13 +97,25 @@ def _busy_producer_refresh(record: logging.LogRecord) -> bool:
 def fail(message: str, code: int = EXIT_FAILURE) -> int:
     """Say why the command gives up, whatever `app.log_level` lets through: an exit code
     without its reason leaves an operator guessing."""
-    json_handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, _JsonLines)]
-    if not json_handlers:
-        print(f"spillover: error: {message}", file=sys.stderr)
-    record = logging.LogRecord("spillover", logging.ERROR, __file__, 0, message, (), None)
-    for handler in json_handlers:  # the collector reads JSON lines only
-        handler.handle(record)  # past the level check, which loggers make before handing it over
+    say(message, logging.ERROR, prefix="spillover: error: ")
     return code
+
+
+def say(message: str, level: int = logging.INFO, prefix: str = "") -> None:
+    """A command's own word on stderr (what it did, what it skipped, why it gave up), whatever
+    `app.log_level` lets through: a plain line, or with `app.log_format: json` a record like
+    every other line there, since a log collector reads JSON lines only."""
+    handlers = json_handlers()
+    if not handlers:
+        print(prefix + message, file=sys.stderr)
+    record = logging.LogRecord("spillover", level, __file__, 0, message, (), None)
+    for handler in handlers:
+        handler.handle(record)  # past the level check, which loggers make before handing it over
+
+
+def json_handlers() -> list[logging.Handler]:
+    """The root logger's handlers that write JSON lines (`app.log_format: json`)."""
+    return [h for h in logging.getLogger().handlers if isinstance(h.formatter, _JsonLines)]
 
 
 def interrupt_on_sigterm() -> None:

@@ -2,11 +2,8 @@
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from pathlib import Path
-
-from tqdm import tqdm
 
 from ..agents.base import Runner, Target, no_targets
 from ..agents.checkpoint import CheckpointStore
@@ -19,7 +16,8 @@ from ..kafka_io import ensure_topics, json_producer
 from ..metrics import serve_metrics
 from ..replay import read_lines
 from ..watchlist import Watchlist
-from .common import EXIT_USAGE, add_common, fail, more_than_zero, not_negative, settings_from, setup_logging
+from .common import EXIT_USAGE, add_common, fail, more_than_zero, not_negative, say, settings_from, setup_logging
+from .progress import progress
 
 NAMES = (*SOURCES, "replay")
 # Which command-line target each connector takes.
@@ -112,9 +110,9 @@ def _replay(args, settings, cluster: Cluster) -> int:
     lines = list(read_lines(args.input))
     ensure_topics(settings, cluster)
     producer = json_producer(cluster, client_id="spillover-replay")
-    with tqdm(total=len(lines), unit="post", desc="publish", file=sys.stderr, disable=args.quiet) as bar:
+    with progress(len(lines), "publish", quiet=args.quiet) as bar:
         sent = publish_lines(lines, producer, settings.topics.raw, args.speed, bar.update,
                              settings.kafka.refused_timeout_s)
     producer.close()
-    print(f"connect replay: published {sent} posts to {settings.topics.raw}", file=sys.stderr)
+    say(f"connect replay: published {sent} posts to {settings.topics.raw}")
     return 0

@@ -16,10 +16,12 @@ from .common import (
     fail,
     interrupt_on_sigterm,
     more_than_zero,
+    say,
     settings_from,
     setup_logging,
 )
 from .format import human
+from .progress import progress
 
 
 def register(sub) -> None:
@@ -41,15 +43,14 @@ def run(args) -> int:
     settings = settings_from(args)
     setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     lines = list(read_lines(args.input or str(SAMPLE_POSTS)))
-    bars = {stage: tqdm(total=len(lines), desc=stage, unit="post", file=sys.stderr, position=i, leave=True)
+    bars = {stage: progress(len(lines), stage, position=i)
             for i, stage in enumerate(("publish", "process"))}
 
     def on_incident(event) -> None:
         text = event.to_json() if args.json else human(event) + "\n"
         (tqdm.write(text, file=sys.stdout) if not args.json else print(text, flush=True))
 
-    print(f"demo: {len(lines)} posts; starting broker and worker (the model takes a few seconds to load)",
-          file=sys.stderr)
+    say(f"demo: {len(lines)} posts; starting broker and worker (the model takes a few seconds to load)")
     interrupt_on_sigterm()
     demo = Demo(settings, lines, on_incident=on_incident,
                 on_progress=lambda stage, n, total: bars[stage].update(n), timeout_s=args.timeout)
@@ -61,7 +62,7 @@ def run(args) -> int:
         for bar in bars.values():
             bar.close()
     ids = {e.incident_id for e in result.incidents}
-    print(f"demo: drained. {result.published} posts published, {result.enriched} enriched, "
-          f"{result.dead_lettered} dead-lettered; {len(result.incidents)} incident events about "
-          f"{len(ids)} incidents", file=sys.stderr)
+    say(f"demo: drained. {result.published} posts published, {result.enriched} enriched, "
+        f"{result.dead_lettered} dead-lettered; {len(result.incidents)} incident events about "
+        f"{len(ids)} incidents")
     return EXIT_OK

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import json
-import sys
-
-from tqdm import tqdm
+import logging
 
 from ..scenarios.generator import RISE, WORDINGS
-from .common import EXIT_USAGE, add_common, fail, settings_from, setup_logging
+from .common import EXIT_USAGE, add_common, fail, say, settings_from, setup_logging
+from .progress import progress
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
            ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"),
@@ -70,8 +69,8 @@ def brand_tuning(path: str, scenario_brands: set[str]) -> dict[str, dict]:
 
     tuning = Watchlist.load(path).detection if path else {}
     for brand in sorted(set(tuning) - scenario_brands):
-        print(f"spillover evaluate: the scenarios have no brand {brand!r}; its detection settings are not tried",
-              file=sys.stderr)
+        say(f"spillover evaluate: the scenarios have no brand {brand!r}; its detection settings are not tried",
+            logging.WARNING)
     return {brand: changes for brand, changes in tuning.items() if brand in scenario_brands}
 
 
@@ -146,7 +145,7 @@ def run(args) -> int:
               f"({result['largest_state_json_bytes'] / 1024:.0f} KiB of JSON), encoded in "
               f"{result['largest_state_encode_ms']} ms; the stream writes it once per batch that touches the brand")
         return 0
-    with tqdm(total=len(seeds), desc="evaluate", unit="scenario", file=sys.stderr, disable=args.json) as bar:
+    with progress(len(seeds), "evaluate", "scenario", quiet=args.json) as bar:
         scores = evaluate(scenarios, model, detectors, watchlist, bar.update)
     results = {name: s.summary() for name, s in scores.items()}
     cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]

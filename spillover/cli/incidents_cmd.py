@@ -1,12 +1,12 @@
 """`spillover incidents tail`: print incident events from the incidents topic."""
 from __future__ import annotations
 
-import sys
+import logging
 
 from ..kafka_cluster import Cluster
 from ..kafka_io import read_topic
 from ..records import IncidentEvent, decode_json
-from .common import EXIT_USAGE, add_common, fail, settings_from
+from .common import EXIT_USAGE, add_common, fail, say, settings_from, setup_logging
 from .format import human
 
 
@@ -23,6 +23,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     settings = settings_from(args)
+    setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     if not settings.kafka.broker:
         return fail("incidents tail needs --broker HOST:PORT (or SPILLOVER_BROKER)", EXIT_USAGE)
     for record in read_topic(Cluster.from_settings(settings.kafka), settings.topics.incidents,
@@ -43,6 +44,6 @@ def _event(record) -> IncidentEvent | None:
     try:
         return IncidentEvent.from_dict(decode_json(record.value))
     except (ValueError, TypeError, AttributeError) as exc:  # ValidationError is a ValueError
-        print(f"spillover incidents tail: skipped the record at partition {record.partition} offset "
-              f"{record.offset}: not an incident event ({type(exc).__name__}: {exc})", file=sys.stderr)
+        say(f"spillover incidents tail: skipped the record at partition {record.partition} offset "
+            f"{record.offset}: not an incident event ({type(exc).__name__}: {exc})", logging.WARNING)
         return None

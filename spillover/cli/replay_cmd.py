@@ -4,12 +4,11 @@ from __future__ import annotations
 import json
 import sys
 
-from tqdm import tqdm
-
 from ..detection import Detector
 from ..replay import incident_line, read_lines, run_replay, sort_by_event_time
 from ..watchlist import Watchlist
-from .common import EXIT_OK, add_common, settings_from, setup_logging
+from .common import EXIT_OK, add_common, say, settings_from, setup_logging
+from .progress import progress
 
 
 def register(sub) -> None:
@@ -41,7 +40,7 @@ def run(args) -> int:
     detector = Detector.for_watchlist(settings.detection, watchlist)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     dlq = open(args.dlq, "w", encoding="utf-8") if args.dlq else None
-    bar = tqdm(total=len(lines), unit="post", desc="replay", file=sys.stderr, disable=args.quiet)
+    bar = progress(len(lines), "replay", quiet=args.quiet)
     try:
         stats = run_replay(
             lines, model, detector, watchlist,
@@ -58,6 +57,6 @@ def run(args) -> int:
         if dlq:
             dlq.close()
     rejected = ", ".join(f"{n} {code}" for code, n in sorted(stats.rejected.items())) or "none"
-    print(f"replay: {stats.read} lines, {stats.enriched} posts enriched, rejected: {rejected}; "
-          f"{stats.incidents} incident events", file=sys.stderr)
+    say(f"replay: {stats.read} lines, {stats.enriched} posts enriched, rejected: {rejected}; "
+        f"{stats.incidents} incident events")
     return EXIT_OK

@@ -170,6 +170,13 @@ class DetectionSettings:
     # what is said on each platform stays apart. Not asked of blogs (a long post embeds its
     # framing too, detection/incidents.py). 0: no such check.
     legs_similarity: float = 0.8
+    # While `legs_similarity` cannot tell (fewer than three complaints a side), an incident
+    # opens at once (0), or waits up to this many minutes for the complaints that let it judge
+    # and opens then if its grievances are still loud: fewer pages for two problems of one
+    # brand at once, for later alerts (BENCHMARKS.md: 15 minutes held back 7 of 19 decoys and
+    # lost 7 of 736 storms on the sets tuned or looked at before, but on seeds 141-200, run
+    # once, none of 2 decoys and 2 of 214 storms).
+    legs_wait_minutes: int = 0
     merge_similarity: float = 0.85
     pool_similarity: float = 0.6
     max_grievances: int = 64

@@ -1091,7 +1091,7 @@ def test_a_wording_of_an_open_storm_from_its_onset_joins_it_whatever_its_platfor
     g["v"], g["n"], g["home"] = np.array([4.0, 4.0, 0, 0]), 8, "twitter"
     g["away"] = {"facebook": [4, np.array([0, 4.0, 0, 0], dtype=np.float16)]}
     state["grievances"], state["next_gid"] = {0: g}, 1
-    assert not incidents._legs_alike(state, [0], "twitter", "facebook", cfg)
+    assert not incidents._legs_alike(state, [0], "twitter", "facebook", b, cfg)
     incidents._open(state, "Acme", [0], b, cfg)
     assert state["incidents"] == {} and g["incident"] is None  # too unalike to open
 
@@ -1353,3 +1353,77 @@ def test_the_centroid_cache_stays_what_a_rebuild_from_the_grievances_gives():
         assert np.array_equal(kept.matrix, fresh.matrix)
         assert np.array_equal(kept.counts, fresh.counts) and np.array_equal(kept.sure, fresh.sure)
     assert len(state["grievances"]) > 2 * grievances.SPARE_ROWS  # it grew past its spare rows twice
+
+
+def _two_legged(twitter: list[float], facebook: list[float], n_facebook: int, b: int) -> dict:
+    """A grievance of four complaints on twitter and n_facebook on facebook, spiking on both."""
+    import numpy as np
+
+    g = _fragment(0, twitter, 4, "twitter", b, True)
+    g["plat"]["facebook"] = {b: [n_facebook, b * 300.0 + 60, 1, 0]}
+    g["spikes"]["facebook"] = dict(g["spikes"]["twitter"], onset=b * 300.0 + 60)
+    away = np.array(facebook) * n_facebook
+    g["v"], g["n"], g["home"] = np.array(twitter) * 4 + away, 4 + n_facebook, "twitter"
+    g["away"] = {"facebook": [n_facebook, away.astype(np.float16)]}
+    return g
+
+
+@pytest.mark.parametrize("wait_minutes", [0, 30])
+def test_an_opening_too_thin_to_judge_waits_legs_wait_minutes_and_then_opens(wait_minutes):
+    """Two complaints on facebook are too few to tell whether they say what twitter's four say:
+    by default the incident opens at once; with `legs_wait_minutes` it waits that long (six
+    five-minute buckets) for more, and opens then if its grievance is still loud."""
+    from spillover.detection import incidents
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg, b = DetectorConfig.from_settings(dataclasses.replace(SETTINGS, legs_wait_minutes=wait_minutes)), 1000
+    state = new_brand_state()
+    state["grievances"], state["next_gid"] = {0: _two_legged([1.0, 0, 0, 0], [1.0, 0, 0, 0], 2, b)}, 1
+    opened_at = None
+    for k in range(b, b + 8):
+        incidents._open(state, "Acme", [0], k, cfg)
+        if state["incidents"] and opened_at is None:
+            opened_at = k
+    assert opened_at == b + cfg.legs_wait and cfg.legs_wait == wait_minutes // 5
+
+
+@pytest.mark.parametrize("alike", [True, False])
+def test_a_waiting_opening_is_judged_as_soon_as_its_legs_can_be(alike):
+    """While it waits, facebook's complaints reach four: saying what twitter's say, the incident
+    opens at once; saying something else (another problem of the brand), it never opens."""
+    from spillover.detection import incidents
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg, b = DetectorConfig.from_settings(dataclasses.replace(SETTINGS, legs_wait_minutes=30)), 1000
+    state = new_brand_state()
+    g = _two_legged([1.0, 0, 0, 0], [1.0, 0, 0, 0] if alike else [0, 1.0, 0, 0], 2, b)
+    state["grievances"], state["next_gid"] = {0: g}, 1
+    incidents._open(state, "Acme", [0], b, cfg)
+    assert state["incidents"] == {}
+    more = _two_legged([1.0, 0, 0, 0], [1.0, 0, 0, 0] if alike else [0, 1.0, 0, 0], 4, b)
+    g["v"], g["n"], g["away"] = more["v"], more["n"], more["away"]
+    for k in range(b + 1, b + 10):
+        incidents._open(state, "Acme", [0], k, cfg)
+        if state["incidents"]:
+            break
+    assert bool(state["incidents"]) == alike and (not alike or k == b + 1)
+
+
+def test_a_wait_for_the_legs_begun_before_the_longest_window_begins_again():
+    """An opening that waited, then went quiet, and is tried again hours later is about another
+    burst of the grievance: it waits afresh rather than opening at once on the old wait."""
+    from spillover.detection import incidents
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg, b = DetectorConfig.from_settings(dataclasses.replace(SETTINGS, legs_wait_minutes=30)), 1000
+    state = new_brand_state()
+    state["grievances"], state["next_gid"] = {0: _two_legged([1.0, 0, 0, 0], [1.0, 0, 0, 0], 2, b)}, 1
+    incidents._open(state, "Acme", [0], b, cfg)  # the wait begins; then the grievance is not loud
+    later = b + cfg.longest + 1
+    incidents._open(state, "Acme", [0], later, cfg)
+    assert state["incidents"] == {}
+    incidents._open(state, "Acme", [0], later + cfg.legs_wait, cfg)
+    assert len(state["incidents"]) == 1

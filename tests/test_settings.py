@@ -83,6 +83,7 @@ def test_a_config_or_watchlist_that_is_not_yaml_is_a_clear_error_not_a_traceback
     ("negative_threshold", "-1", "negative_threshold must be from 0 to 1"),
     ("baseline_hours", "4", "baseline_hours must be longer than max_window_minutes (240)"),
     ("utc_offset_hours", "30", "utc_offset_hours must be from -12 to 14"),
+    ("legs_wait_minutes", "-5", "legs_wait_minutes must be 0 or more"),
 ])
 def test_a_worker_refuses_detection_settings_that_make_no_sense_before_it_asks_kafka(name, value, told,
                                                                                        monkeypatch, capsys):

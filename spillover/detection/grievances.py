@@ -248,6 +248,8 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
     keep["n"] += gone["n"]
     keep["last"] = max(keep["last"], gone["last"])
     keep["incident"] = keep["incident"] or gone["incident"]
+    if "legs_wait" in gone:  # an opening of either waits since the earlier
+        keep["legs_wait"] = min(keep.get("legs_wait", gone["legs_wait"]), gone["legs_wait"])
     for platform, rows in gone["plat"].items():
         add_rows(keep["plat"].setdefault(platform, {}), rows)
     for b, ids in gone["ids"].items():

@@ -104,7 +104,7 @@ def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: Dete
     if iid in state["incidents"]:  # the same storm, from the same onset: it is open already
         _join(state, state["incidents"][iid], group)
         return
-    if not _legs_alike(state, group, first, path[1], cfg):
+    if not _legs_alike(state, group, first, path[1], b, cfg):
         return
     state["opened"] += 1
     inc = state["incidents"][iid] = {"id": iid, "opened_at": b, "members": [], "path": [], "onsets": {},
@@ -115,9 +115,10 @@ def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: Dete
         _look_back(state, inc, b, cfg)
 
 
-def _legs_alike(state: dict[str, Any], group: list[int], first: str, second: str, cfg: DetectorConfig) -> bool:
+def _legs_alike(state: dict[str, Any], group: list[int], first: str, second: str, b: int,
+                cfg: DetectorConfig) -> bool:
     """Whether the group says alike things on its first two platforms (`legs_similarity`),
-    or has too few complaints on either to tell.
+    or has too few complaints on either to tell and has waited for them (`_waited`).
 
     Not asked of a long-form platform: a blog post's embedding is the whole post's, framing
     and all (long_form.py), so one about the storm is less like its tweets than they are
@@ -126,7 +127,25 @@ def _legs_alike(state: dict[str, Any], group: list[int], first: str, second: str
     if not cfg.legs_similarity or {first, second} & LONG_FORM_PLATFORMS:
         return True
     alike = grievances.platforms_likeness(state, group, first, second, cfg)
-    return alike is None or alike >= cfg.legs_similarity
+    return _waited(state, group, b, cfg) if alike is None else alike >= cfg.legs_similarity
+
+
+def _waited(state: dict[str, Any], group: list[int], b: int, cfg: DetectorConfig) -> bool:
+    """Whether an opening the legs check cannot judge yet has waited `legs_wait` buckets for
+    it, since the first such attempt of any of its grievances: two problems at once often show
+    themselves as more complaints come (the check then refuses them), while a storm is still
+    loud when the wait is over, or has been judged alike by then. A wait begun longer ago than
+    the longest scan window was about an earlier burst: the group waits afresh."""
+    if not cfg.legs_wait:
+        return True
+    members = [state["grievances"][gid] for gid in group]
+    since = min((g["legs_wait"] for g in members if b - g.get("legs_wait", b - cfg.longest - 1) <= cfg.longest),
+                default=None)
+    if since is None:
+        for g in members:
+            g["legs_wait"] = b
+        return False
+    return b - since >= cfg.legs_wait
 
 
 def _look_back(state: dict[str, Any], inc: dict[str, Any], b: int, cfg: DetectorConfig) -> None:

@@ -33,6 +33,7 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
                                                      # (float16, {"<f2": base64}); the home
                                                      # platform's share is the rest (None: unknown)
          "spikes": {platform: {"onset", "first_bucket", "last_bucket", "peak_ratio", "expected"}},
+         "legs_wait": bucket,                        # since when an opening waits (legs_wait_minutes)
          "incident": id | None}},
      "next_gid": int,
      "pending": {bucket: {gid: [platforms]}},        # touched since their bucket was decided

@@ -27,9 +27,10 @@ def progress(total: int, desc: str, unit: str = "post", *, quiet: bool = False, 
     """A progress reporter with tqdm's `update(n)` and `close()`, usable as a context manager;
     `quiet`: none at all."""
     stream = stream or sys.stderr
-    if quiet or (_is_terminal(stream) and not json_handlers()):
-        return tqdm(total=total, desc=desc, unit=unit, file=stream, position=position, leave=True,
-                    disable=quiet)
+    if quiet:
+        return tqdm(disable=True)
+    if _is_terminal(stream) and not json_handlers():
+        return tqdm(total=total, desc=desc, unit=unit, file=stream, position=position, leave=True)
     return LoggedProgress(total, desc, unit, every_s, clock)
 
 

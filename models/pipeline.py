@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -49,7 +50,7 @@ class SentimentModel:
         self.dtype = compute_dtype(settings)
         network = network.to(settings.device, self.dtype).eval()
         if quantized(settings):
-            network = torch.ao.quantization.quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
+            network = _int8(network)
         self.network = network
         self.tokenizer = tokenizer
         self.settings = settings
@@ -141,6 +142,21 @@ def quantized(settings: ModelSettings) -> bool:
     """Whether the linear layers run in dynamic int8: asked for, and on a CPU (torch has no
     dynamic int8 kernels elsewhere, so a GPU keeps the float weights)."""
     return settings.quantize and settings.device == "cpu"
+
+
+def _int8(network):
+    """The network with its linear layers in dynamic int8. torch has deprecated the eager
+    quantization it comes from (for the separate torchao package) and will drop it: then the
+    setting is refused, saying why, rather than the worker ending on an ImportError."""
+    try:
+        from torch.ao.quantization import quantize_dynamic
+    except ImportError:
+        raise ValueError(f"model.quantize: torch {torch.__version__} no longer has dynamic int8 "
+                         "(torch.ao.quantization); leave model.quantize off (model.dtype auto runs bfloat16 "
+                         "where the CPU has it)") from None
+    with warnings.catch_warnings():  # its deprecation notices at every load: known, and handled above
+        warnings.filterwarnings("ignore", message=r"(?s).*quantiz.*deprecated")
+        return quantize_dynamic(network, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def model_name(settings: ModelSettings) -> str:

@@ -176,3 +176,13 @@ def test_int8_model_reads_clear_cases_and_says_so_in_its_name():
     with pytest.raises(ValueError, match="full-precision"):
         from spillover.models.export import export
         export(m, "/nonexistent")
+
+
+def test_int8_on_a_torch_without_its_quantization_is_refused_saying_why(monkeypatch):
+    """torch has deprecated torch.ao.quantization (for torchao) and will drop it: model.quantize
+    then ends with the reason and what to do, not an ImportError from deep in the load."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch.ao.quantization", None)  # as if this torch had none
+    with pytest.raises(ValueError, match="no longer has dynamic int8.*leave model.quantize off"):
+        SentimentModel.load(ModelSettings(quantize=True))

@@ -17,6 +17,7 @@ from typing import Iterator
 
 from .kafka_cluster import Cluster
 from .settings import KafkaSettings
+from .spawn import interrupts_held
 
 
 class BrokerError(RuntimeError):
@@ -92,13 +93,14 @@ class EmbeddedBroker:
         if self._log_path is None:
             self._log_path = Path(tempfile.mkstemp(prefix="spillover-broker-", suffix=".log")[1])
         self._log_file = open(self._log_path, "wb")
-        self._proc = subprocess.Popen(
-            [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
-             "--storage-engine", "memory://tansu/"],
-            stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
-        )
         try:
+            with interrupts_held():  # an interrupt as it starts must still find it here to stop
+                self._proc = subprocess.Popen(
+                    [binary, "broker", "--listener-url", url, "--advertised-listener-url", advertised,
+                     "--storage-engine", "memory://tansu/"],
+                    stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
+                )
             self._wait_ready(timeout)
         except BaseException:
             # Not ready, or interrupted while waiting: in its own session nothing else stops it.

@@ -28,6 +28,7 @@ from .kafka_cluster import Broker, Cluster, cluster_of
 from .kafka_io import ensure_topics, json_producer, read_topic
 from .records import IncidentEvent
 from .settings import Settings
+from .spawn import interrupts_held
 
 
 @dataclass
@@ -121,8 +122,10 @@ class Demo:
         result, stop = DemoResult(), threading.Event()
         follower = threading.Thread(target=self._follow, args=(cluster, result, stop), daemon=True)
         follower.start()
-        worker, failed = WorkerProcess(cluster, self.settings), True
+        worker, failed = None, True
         try:
+            with interrupts_held():  # an interrupt as it starts must still find it here to stop
+                worker = WorkerProcess(cluster, self.settings)
             producer = json_producer(cluster, client_id="spillover-demo-replay")
             result.published = publish_lines(self.lines, producer, self.settings.topics.raw,
                                               on_sent=lambda n: self.on_progress("publish", n, len(self.lines)))
@@ -132,7 +135,8 @@ class Demo:
         finally:
             stop.set()
             follower.join(10)
-            worker.stop(keep_files=failed)
+            if worker is not None:
+                worker.stop(keep_files=failed)
         return result
 
     def _follow(self, cluster: Cluster, result: DemoResult, stop: threading.Event) -> None:

@@ -218,3 +218,62 @@ def test_a_demo_whose_worker_dies_keeps_its_log_and_says_where(broker, tmp_path,
         Demo(settings, [b'{"id": "blog:1"}'], timeout_s=120).run()
     log = failure.value.args[0].rsplit("(the whole log: ", 1)[1].rstrip(")")
     assert log.startswith(str(tmp_path)) and "no-such-watchlist.yaml" in open(log).read()
+
+
+def _interrupted_as_it_starts(monkeypatch, which: str) -> list[int]:
+    """Make Ctrl-C land inside subprocess.Popen, just after the child whose command holds
+    `which` was started; returns where the started child's pid will be."""
+    import signal
+    import subprocess
+
+    started: list[int] = []
+    real = subprocess.Popen
+
+    def popen(cmd, *args, **kwargs):
+        proc = real(cmd, *args, **kwargs)
+        if which in cmd:
+            started.append(proc.pid)
+            signal.raise_signal(signal.SIGINT)
+        return proc
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    return started
+
+
+def _kill_all(pids: list[int]) -> None:
+    import signal
+
+    for pid in pids:
+        if _running(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_an_interrupt_as_the_broker_starts_stops_it(monkeypatch):
+    """Ctrl-C landing after the broker's process was forked, before Popen returned, left it
+    running with nothing to stop it (in its own session, not even the terminal's Ctrl-C)."""
+    started = _interrupted_as_it_starts(monkeypatch, "broker")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            EmbeddedBroker().start()
+        assert started and not _running(started[0])
+    finally:
+        _kill_all(started)
+
+
+def test_an_interrupt_as_the_demo_starts_its_worker_stops_the_worker(broker, tmp_path, monkeypatch):
+    """A demo stopped (Ctrl-C, or SIGTERM from `timeout` or Kubernetes) just as it started its
+    worker left the worker running for good: the interrupt landed before the demo held it."""
+    import tempfile
+
+    from helpers import isolated_settings
+
+    from spillover.demo import Demo
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    started = _interrupted_as_it_starts(monkeypatch, "worker")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            Demo(isolated_settings(broker), [b'{"id": "blog:1"}'], timeout_s=120).run()
+        assert started and not _running(started[0])
+    finally:
+        _kill_all(started)

@@ -220,6 +220,17 @@ def test_a_demo_whose_worker_dies_keeps_its_log_and_says_where(broker, tmp_path,
     assert log.startswith(str(tmp_path)) and "no-such-watchlist.yaml" in open(log).read()
 
 
+@pytest.fixture
+def ctrl_c():
+    """Ctrl-C as an interactive Python takes it (a KeyboardInterrupt): a test run started in
+    the background inherits SIGINT ignored, and Python then leaves it ignored."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _interrupted_as_it_starts(monkeypatch, which: str) -> list[int]:
     """Make Ctrl-C land inside subprocess.Popen, just after the child whose command holds
     `which` was started; returns where the started child's pid will be."""
@@ -248,7 +259,7 @@ def _kill_all(pids: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def test_an_interrupt_as_the_broker_starts_stops_it(monkeypatch):
+def test_an_interrupt_as_the_broker_starts_stops_it(monkeypatch, ctrl_c):
     """Ctrl-C landing after the broker's process was forked, before Popen returned, left it
     running with nothing to stop it (in its own session, not even the terminal's Ctrl-C)."""
     started = _interrupted_as_it_starts(monkeypatch, "broker")
@@ -260,7 +271,7 @@ def test_an_interrupt_as_the_broker_starts_stops_it(monkeypatch):
         _kill_all(started)
 
 
-def test_an_interrupt_as_the_demo_starts_its_worker_stops_the_worker(broker, tmp_path, monkeypatch):
+def test_an_interrupt_as_the_demo_starts_its_worker_stops_the_worker(broker, tmp_path, monkeypatch, ctrl_c):
     """A demo stopped (Ctrl-C, or SIGTERM from `timeout` or Kubernetes) just as it started its
     worker left the worker running for good: the interrupt landed before the demo held it."""
     import tempfile

@@ -103,7 +103,8 @@ class EmbeddedBroker:
                 )
             self._wait_ready(timeout)
         except BaseException:
-            # Not ready, or interrupted while waiting: in its own session nothing else stops it.
+            # Not ready, or interrupted as it started or while waiting: in its own session nothing
+            # else stops it.
             self.stop()
             raise
         return self.bootstrap

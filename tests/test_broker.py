@@ -102,9 +102,7 @@ def test_a_demo_stopped_by_sigterm_stops_its_broker_and_worker(tmp_path):
         assert proc.wait(60) == 130, log.read_text()[-2000:]  # interrupted, as by Ctrl-C
         assert not [pid for pid in started if _running(pid)]
     finally:  # on failure, leave nothing behind for the next tests
-        for pid in [proc.pid] + started:
-            if _running(pid):
-                os.kill(pid, signal.SIGKILL)
+        _kill_all([proc.pid] + started)
         proc.wait()
 
 

@@ -81,12 +81,18 @@ def test_kafka_pythons_warning_about_a_busy_producer_is_not_shown_but_its_others
         cluster.filters.clear()
 
 
+def _json_log_env(**more: str) -> dict[str, str]:
+    import os
+
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
+            "SPILLOVER_APP_LOG_FORMAT": "json", **more}
+
+
 @pytest.mark.broker
 def test_json_logs_are_one_object_per_line_with_the_traceback_inside(broker, tmp_path):
     """app.log_format json, for log collectors that would split a multi-line traceback into
     records of its own: here a connector's poll, and an exception logged with its traceback."""
     import json
-    import os
     import subprocess
     import sys
 
@@ -94,8 +100,7 @@ def test_json_logs_are_one_object_per_line_with_the_traceback_inside(broker, tmp
 
     feeds = FakeFeeds()
     feeds.feeds["/atom.xml"] = ATOM.encode()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-           "SPILLOVER_APP_LOG_FORMAT": "json"}
+    env = _json_log_env()
     try:
         done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--once",
                                "--url", f"{feeds.base}/atom.xml", "--brand", "Acme", "--broker", broker,
@@ -126,12 +131,10 @@ def test_with_json_logs_the_error_a_command_ends_on_is_a_json_record_too(tmp_pat
     """The line that says why a command gave up is the one an operator looks for first. At
     log level critical it used to be dropped, leaving an exit code and nothing else."""
     import json
-    import os
     import subprocess
     import sys
 
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-           "SPILLOVER_APP_LOG_FORMAT": "json", "SPILLOVER_APP_LOG_LEVEL": level}
+    env = _json_log_env(SPILLOVER_APP_LOG_LEVEL=level)
     done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "connect", "rss", "--once",
                            "--url", "http://127.0.0.1:9/feed.xml", "--broker", "127.0.0.1:9",
                            "--state", "/proc/no-such-folder/rss.sqlite"], capture_output=True, text=True,
@@ -144,23 +147,14 @@ def test_with_json_logs_a_mistake_in_evaluates_arguments_is_a_json_record():
     """evaluate checks its own arguments: it used to print those errors before setting up the
     log format, so they were the one plain line in a JSON log."""
     import json
-    import os
     import subprocess
     import sys
 
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-           "SPILLOVER_APP_LOG_FORMAT": "json"}
+    env = _json_log_env()
     done = subprocess.run([sys.executable, "-m", "spillover.cli.main", "evaluate", "--traffic", "0"],
                           capture_output=True, text=True, timeout=120, env=env)
     [record] = [json.loads(line) for line in done.stderr.splitlines()]
     assert done.returncode == 2 and record["level"] == "ERROR" and "--traffic must be more than 0" in record["message"]
-
-
-def _json_log_env(**more: str) -> dict[str, str]:
-    import os
-
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")},
-            "SPILLOVER_APP_LOG_FORMAT": "json", **more}
 
 
 @pytest.mark.broker

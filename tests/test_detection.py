@@ -1368,6 +1368,63 @@ def _two_legged(twitter: list[float], facebook: list[float], n_facebook: int, b:
     return g
 
 
+def _loud_through_kin(kin: list[float], b: int) -> dict:
+    """Twitter's four complaints about one problem, one complaint of theirs on facebook, and
+    facebook's spike counted with a facebook grievance of four complaints (`kin`) alongside."""
+    g = _two_legged([1.0, 0, 0, 0], [1.0, 0, 0, 0], 1, b)
+    other = _fragment(1, kin, 4, "facebook", b, False)
+    other["home"], other["away"] = "facebook", {}
+    g["spikes"]["facebook"]["group"] = [0, 1]
+    return {0: g, 1: other}
+
+
+@pytest.mark.parametrize("kin_says_the_same", [True, False])
+def test_a_leg_is_judged_on_the_complaints_its_spike_counted(kin_says_the_same):
+    """A complaint about one problem strays into another problem's group on facebook, and the
+    group's spike there counts that other problem's complaints alongside it. Judged on its own
+    one complaint the facebook leg was too thin to tell and the incident opened unchecked (two
+    problems, one on each platform, paged as one storm); judged on what the spike counted, it
+    says what the other problem says: it opens only when that is twitter's problem too."""
+    from spillover.detection import incidents
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    state = new_brand_state()
+    state["grievances"] = _loud_through_kin([1.0, 0, 0, 0] if kin_says_the_same else [0, 1.0, 0, 0], b)
+    state["next_gid"] = 2
+    assert incidents._leg(state, [0], "facebook") == [0, 1]
+    incidents._open(state, "Acme", [0], b, cfg)
+    assert bool(state["incidents"]) == kin_says_the_same
+    # A spike stored before spikes kept what they counted: the leg is its own grievance's.
+    state = new_brand_state()
+    state["grievances"], state["next_gid"] = _loud_through_kin([0, 1.0, 0, 0], b), 2
+    del state["grievances"][0]["spikes"]["facebook"]["group"]
+    assert incidents._leg(state, [0], "facebook") == [0]
+
+
+def test_a_spike_keeps_every_grievance_its_readings_counted_through_a_merge():
+    """The group a spike was tested with grows as later readings count more kin, and two
+    grievances merged keep both their spikes' groups (less the one merged away, when used)."""
+    from spillover.detection import grievances, incidents, spikes
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.state import new_brand_state
+    from spillover.detection.traffic import count
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    state = new_brand_state()
+    count(state, "facebook", b, True, 0, False, False, cfg)
+    state["grievances"] = {gid: _fragment(gid, [1.0, 0, 0, 0], 3, "facebook", b, False) for gid in range(4)}
+    state["next_gid"] = 4
+    spikes.record(state, spikes.Reading(0, "facebook", b, 6, 6, 0.5, 12.0, (0, 1)), cfg)
+    spikes.record(state, spikes.Reading(0, "facebook", b + 1, 6, 9, 0.5, 18.0, (0, 2)), cfg)
+    assert state["grievances"][0]["spikes"]["facebook"]["group"] == [0, 1, 2]
+    spikes.record(state, spikes.Reading(3, "facebook", b + 1, 6, 6, 0.5, 12.0, (3,)), cfg)
+    grievances._fold(state["grievances"][0], state["grievances"].pop(3))  # as merge_similar does
+    assert state["grievances"][0]["spikes"]["facebook"]["group"] == [0, 1, 2, 3]
+    assert incidents._leg(state, [0], "facebook") == [0, 1, 2]
+
+
 @pytest.mark.parametrize("wait_minutes", [0, 30])
 def test_an_opening_too_thin_to_judge_waits_legs_wait_minutes_and_then_opens(wait_minutes):
     """Two complaints on facebook are too few to tell whether they say what twitter's four say:

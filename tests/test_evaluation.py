@@ -409,16 +409,18 @@ def test_two_problems_of_one_bank_at_once_stay_quiet_though_a_fragment_of_each_i
     apart. One "locked my account" complaint, pooled into the facebook burst, is alike the
     outage's first complaints by chance; the two bursts behind them are not. Linked at 0.6 and
     grouped by words alone (the defaults until the burst join), which is where the check
-    matters: at the stricter default link it is a second line."""
+    matters: at the stricter default link it is a second line, and so is the legs check, since
+    it judges each leg on what its spike counted."""
     from spillover.cli.main import main
 
-    def decoys(link: float, loud_groups: float):
+    def decoys(link: float, loud_groups: float, legs: float = 0.0):
         config = tmp_path / "detection.yaml"
         config.write_text(f"detection:\n  burst_join_similarity: 0\n  link_similarity: {link}\n"
-                          f"  loud_groups_similarity: {loud_groups}\n")
+                          f"  loud_groups_similarity: {loud_groups}\n  legs_similarity: {legs}\n")
         assert main(["evaluate", "--seeds", "51", "--json", "--details", "--config", str(config)]) == 0
         return [c["planted"] for c in json.loads(capsys.readouterr().out)["cases"] if c["case"] == "decoy_raised"]
 
     assert "s51-helio-decoy_two_grievances" not in decoys(0.6, 0.45)
     assert "s51-helio-decoy_two_grievances" in decoys(0.6, 0)  # what the check prevents
     assert "s51-helio-decoy_two_grievances" not in decoys(0.7, 0)  # the stricter link alone
+    assert "s51-helio-decoy_two_grievances" not in decoys(0.6, 0, 0.8)  # the legs check alone

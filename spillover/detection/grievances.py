@@ -265,6 +265,8 @@ def _fold(keep: dict[str, Any], gone: dict[str, Any]) -> None:
             keep["spikes"][platform] = {**spike, "last_bucket": last}
         else:
             have["last_bucket"] = max(have["last_bucket"], spike["last_bucket"])
+        if have is not None and ("group" in have or "group" in spike):
+            keep["spikes"][platform]["group"] = sorted(set(have.get("group", ())) | set(spike.get("group", ())))
 
 
 def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) -> list[int]:
@@ -275,21 +277,26 @@ def kin(state: dict[str, Any], gid: int, threshold: float, cfg: DetectorConfig) 
     return [order[j] for j in close.nonzero()[0]]
 
 
-def platforms_likeness(state: dict[str, Any], gids: list[int], a: str, b: str, cfg: DetectorConfig) -> float | None:
-    """How alike what grievances gids say on platform a is to what they say on b, on the
-    chance-corrected scale; None when either has fewer than LEAST_SAID complaints, or a member's
-    shares are unknown: too little to tell."""
-    sums = {a: [0, 0.0], b: [0, 0.0]}
-    dim = len(state["grievances"][gids[0]]["v"])
-    for gid in gids:
-        shares = said_on(state["grievances"][gid])
-        if not shares or len(state["grievances"][gid]["v"]) != dim:
-            return None  # unknown, or members of two models' embeddings
-        for p in (a, b):
-            if p in shares:
-                sums[p][0] += shares[p][0]
-                sums[p][1] = sums[p][1] + shares[p][1]
-    (n_a, v_a), (n_b, v_b) = sums[a], sums[b]
+def platforms_likeness(state: dict[str, Any], sides: dict[str, list[int]], cfg: DetectorConfig) -> float | None:
+    """How alike what grievances say on two platforms is, on the chance-corrected scale: `sides`
+    names, for each of the two, the grievances whose complaints there count. None when either
+    has fewer than LEAST_SAID complaints, or a member's shares are unknown: too little to tell."""
+    (a, on_a), (b, on_b) = sides.items()
+    if not on_a or not on_b:
+        return None
+    dim = len(state["grievances"][on_a[0]]["v"])
+    sums = []
+    for platform, gids in ((a, on_a), (b, on_b)):
+        n, total = 0, 0.0
+        for gid in gids:
+            shares = said_on(state["grievances"][gid])
+            if not shares or len(state["grievances"][gid]["v"]) != dim:
+                return None  # unknown, or members of two models' embeddings
+            if platform in shares:
+                n += shares[platform][0]
+                total = total + shares[platform][1]
+        sums.append((n, total))
+    (n_a, v_a), (n_b, v_b) = sums
     if min(n_a, n_b) < LEAST_SAID:
         return None
     return _scaled(v_a, v_b, n_a, n_b, cfg)

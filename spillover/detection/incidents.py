@@ -2,9 +2,9 @@
 
 Opened when spikes of the same grievance (one group of complaints, or groups whose centroids
 are at least `link_similarity` alike, or those a storm's platform bursts tie together:
-bursts.py) stand on two platforms within `link` buckets and say alike things on both
-(`legs_similarity`: two problems folded into one group by chance say different things on
-their platforms); its other platforms are then asked whether it had been loud there too,
+bursts.py) stand on two platforms within `link` buckets and what made them loud says alike
+things on both (`legs_similarity`: two problems folded into one group by chance say different
+things on their platforms); its other platforms are then asked whether it had been loud there too,
 unseen (`_look_back`). Escalated when it reaches another platform; updated when its
 complaints grow by `update_growth` or its severity rises; resolved after `quiet` buckets
 without a spike. One id throughout. Loud again after it was resolved, only where it had been,
@@ -117,8 +117,9 @@ def _open(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: Dete
 
 def _legs_alike(state: dict[str, Any], group: list[int], first: str, second: str, b: int,
                 cfg: DetectorConfig) -> bool:
-    """Whether the group says alike things on its first two platforms (`legs_similarity`),
-    or has too few complaints on either to tell and has waited for them (`_waited`).
+    """Whether the complaints that made the group loud on its first two platforms (`_leg`) say
+    alike things (`legs_similarity`), or are too few on either to tell and have waited for
+    more (`_waited`).
 
     Not asked of a long-form platform: a blog post's embedding is the whole post's, framing
     and all (long_form.py), so one about the storm is less like its tweets than they are
@@ -126,8 +127,25 @@ def _legs_alike(state: dict[str, Any], group: list[int], first: str, second: str
     """
     if not cfg.legs_similarity or {first, second} & LONG_FORM_PLATFORMS:
         return True
-    alike = grievances.platforms_likeness(state, group, first, second, cfg)
+    sides = {p: _leg(state, group, p) for p in (first, second)}
+    alike = grievances.platforms_likeness(state, sides, cfg)
     return _waited(state, group, b, cfg) if alike is None else alike >= cfg.legs_similarity
+
+
+def _leg(state: dict[str, Any], group: list[int], platform: str) -> list[int]:
+    """The grievances whose complaints made the group loud on the platform: each spike there
+    was tested on its grievance with the kin counted alongside it (spikes.py), and a problem
+    that joined another's group with one stray complaint is loud there through its kin.
+    Judged on its own complaints, such a leg is too thin to tell (one complaint) and opened
+    unchecked; judged on what the test counted, it says what that other problem says."""
+    gs = state["grievances"]
+    leg = set()
+    for gid in group:
+        spike = gs[gid]["spikes"].get(platform)
+        if spike is not None:
+            leg.add(gid)
+            leg.update(m for m in spike.get("group", ()) if m in gs)
+    return sorted(leg)
 
 
 def _waited(state: dict[str, Any], group: list[int], b: int, cfg: DetectorConfig) -> bool:

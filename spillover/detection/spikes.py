@@ -310,6 +310,8 @@ def record(state: dict[str, Any], reading: Reading, cfg: DetectorConfig) -> dict
         if start_ts < spike["onset"]:
             spike["onset"], spike["onset_bucket"] = start_ts, start_b
     spike["last_bucket"] = max(spike["last_bucket"], reading.bucket)
+    # What the readings counted together: what the platform's leg says (incidents._legs_alike).
+    spike["group"] = sorted(set(spike.get("group", ())).union(reading.group or (reading.gid,)))
     spike["peak_ratio"] = round(max(spike["peak_ratio"], min(reading.ratio, 1e6)), 3)
     first = reading.bucket - reading.window + 1
     grievances.flag(g, reading.platform, first, reading.bucket)

@@ -32,7 +32,8 @@ ids and per-bucket counts, mostly), and 0.3 MB as `encode` writes it (`spillover
          "away": {platform: [n, half_vector]} | None,  # its complaints elsewhere and their sum
                                                      # (float16, {"<f2": base64}); the home
                                                      # platform's share is the rest (None: unknown)
-         "spikes": {platform: {"onset", "first_bucket", "last_bucket", "peak_ratio", "expected"}},
+         "spikes": {platform: {"onset", "first_bucket", "last_bucket", "peak_ratio", "expected",
+                               "group": [gid, ...]}},  # what its readings counted together
          "legs_wait": bucket,                        # since when an opening waits (legs_wait_minutes)
          "incident": id | None}},
      "next_gid": int,

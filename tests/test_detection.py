@@ -1404,8 +1404,9 @@ def test_a_leg_is_judged_on_the_complaints_its_spike_counted(kin_says_the_same):
 
 
 def test_a_spike_keeps_every_grievance_its_readings_counted_through_a_merge():
-    """The group a spike was tested with grows as later readings count more kin, and two
-    grievances merged keep both their spikes' groups (less the one merged away, when used)."""
+    """The group a spike was tested with grows as later readings count more kin; two
+    grievances merged keep both their spikes' groups, and a group that counted the one merged
+    away names the one kept instead."""
     from spillover.detection import grievances, incidents, spikes
     from spillover.detection.config import DetectorConfig
     from spillover.detection.state import new_brand_state
@@ -1423,6 +1424,11 @@ def test_a_spike_keeps_every_grievance_its_readings_counted_through_a_merge():
     grievances._fold(state["grievances"][0], state["grievances"].pop(3))  # as merge_similar does
     assert state["grievances"][0]["spikes"]["facebook"]["group"] == [0, 1, 2, 3]
     assert incidents._leg(state, [0], "facebook") == [0, 1, 2]
+    state["grievances"][1]["v"] = [0, 3.0, 0, 0]
+    state["grievances"][2]["v"] = [0, 3.0, 0, 0]  # the same problem as 1, in other words
+    assert grievances.merge_similar(state, [2], cfg) == {2: 1}
+    assert state["grievances"][0]["spikes"]["facebook"]["group"] == [0, 1, 3]
+    assert incidents._leg(state, [0], "facebook") == [0, 1]
 
 
 @pytest.mark.parametrize("wait_minutes", [0, 30])

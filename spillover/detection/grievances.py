@@ -191,11 +191,21 @@ def merge_similar(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -
                 keep, gone = min(gid, other), max(gid, other)
                 _fold(state["grievances"][keep], state["grievances"][gone])
                 _forget(state, gone)
+                _renamed_in_spikes(state, gone, keep)
                 _centroids_of(state, keep, cfg).moved(keep, state["grievances"][keep], cfg)
                 moved.update({k: keep for k, v in moved.items() if v == gone})
                 moved[gone] = keep
                 break
     return moved
+
+
+def _renamed_in_spikes(state: dict[str, Any], gone: int, keep: int) -> None:
+    """Spikes that counted the grievance merged away counted what the one kept now holds."""
+    for g in state["grievances"].values():
+        for spike in g["spikes"].values():
+            group = spike.get("group")
+            if group and gone in group:
+                spike["group"] = sorted(set(group).difference((gone,)).union((keep,)))
 
 
 def _mergeable(state: dict[str, Any], a: int, b: int) -> bool:

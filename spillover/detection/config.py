@@ -33,6 +33,7 @@ class DetectorConfig:
     burst_join_similarity: float
     burst_join: int            # buckets within which a grievance counts as heard just now
     link_similarity: float
+    long_form_link_similarity: float
     loud_groups_similarity: float
     legs_similarity: float
     legs_wait: int             # buckets an opening waits for legs_similarity to tell
@@ -98,6 +99,7 @@ class DetectorConfig:
             burst_join_similarity=s.burst_join_similarity,
             burst_join=max(1, s.burst_join_minutes // s.bucket_minutes),
             link_similarity=s.link_similarity,
+            long_form_link_similarity=s.long_form_link_similarity,
             loud_groups_similarity=s.loud_groups_similarity,
             legs_similarity=s.legs_similarity,
             legs_wait=-(-s.legs_wait_minutes // s.bucket_minutes),
@@ -138,7 +140,8 @@ AT_LEAST_ONE = ("bucket_minutes", "min_window_minutes", "min_negative", "min_neg
 NOT_NEGATIVE = ("warmup_hours", "warmup_spread_hours", "min_history_hours", "learning_strictness",
                 "topic_prior_share", "prior_negative_per_hour", "prior_hours", "min_ratio", "share_lift",
                 "join_similarity", "cross_platform_join_similarity", "burst_join_similarity", "burst_join_minutes",
-                "link_similarity", "loud_groups_similarity", "legs_similarity", "legs_wait_minutes", "merge_similarity",
+                "link_similarity", "long_form_link_similarity", "loud_groups_similarity", "legs_similarity",
+                "legs_wait_minutes", "merge_similarity",
                 "pool_similarity", "storm_likeness", "beside_similarity", "shared_platforms_similarity",
                 "platform_burst_similarity", "platform_burst_lift", "link_hours", "allowed_lateness_minutes",
                 "max_future_minutes", "remember_posts", "update_growth", "evidence_per_platform", "max_state_kib")

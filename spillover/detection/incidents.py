@@ -75,7 +75,7 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
         return
     group = [gid] + [other for other, g in sorted(state["grievances"].items())
                      if other != gid and g["incident"] is None and _active(g, b, cfg)
-                     and grievances.likeness(state, [gid], [other], cfg) >= cfg.link_similarity
+                     and grievances.likeness(state, [gid], [other], cfg) >= _link_bar(state, gid, other, cfg)
                      and _loud_groups_alike(state, gid, other, cfg)]
     if len({p for member in group for p in state["grievances"][member]["spikes"]}) < 2:
         return
@@ -83,6 +83,16 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
     # incident's platform at the same time, with another on a new one, is the storm spreading.
     if not _join_open(state, group, cfg):
         _open(state, brand, group, b, cfg)
+
+
+def _link_bar(state: dict[str, Any], gid: int, other: int, cfg: DetectorConfig) -> float:
+    """How alike two grievances must be to open an incident together: `link_similarity`, or
+    `long_form_link_similarity` when one was loud only on long-form platforms and the other
+    not. A blog post's embedding is the whole post's, framing and all (long_form.py), so a
+    storm's blog posts are less like its tweets than its tweets are like each other."""
+    loud = [set(state["grievances"][g]["spikes"]) for g in (gid, other)]
+    long_form = [bool(on) and on <= LONG_FORM_PLATFORMS for on in loud]
+    return cfg.long_form_link_similarity if long_form[0] != long_form[1] else cfg.link_similarity
 
 
 def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:

@@ -88,11 +88,13 @@ def _place(state: dict[str, Any], brand: str, gid: int, b: int, cfg: DetectorCon
 def _link_bar(state: dict[str, Any], gid: int, other: int, cfg: DetectorConfig) -> float:
     """How alike two grievances must be to open an incident together: `link_similarity`, or
     `long_form_link_similarity` when one was loud only on long-form platforms and the other
-    not. A blog post's embedding is the whole post's, framing and all (long_form.py), so a
-    storm's blog posts are less like its tweets than its tweets are like each other."""
-    loud = [set(state["grievances"][g]["spikes"]) for g in (gid, other)]
-    long_form = [bool(on) and on <= LONG_FORM_PLATFORMS for on in loud]
-    return cfg.long_form_link_similarity if long_form[0] != long_form[1] else cfg.link_similarity
+    on a short-form one too (one loud nowhere yet is judged as any). A blog post's embedding
+    is the whole post's, framing and all (long_form.py), so a storm's blog posts are less like
+    its tweets than its tweets are like each other."""
+    mine, theirs = (set(state["grievances"][g]["spikes"]) for g in (gid, other))
+    if mine and theirs and (mine <= LONG_FORM_PLATFORMS) != (theirs <= LONG_FORM_PLATFORMS):
+        return cfg.long_form_link_similarity
+    return cfg.link_similarity
 
 
 def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator
 
 from .detection import Detector
 from .enrichment import Model, Rejection, enrich, parse
-from .records import IncidentEvent, RawPost, encode_json
+from .records import IncidentEvent, RawPost, ValidationError, encode_json
 from .watchlist import Watchlist
 
 
@@ -54,6 +54,9 @@ def run_replay(
             stats.enriched += 1
             try:
                 events = detector.observe(states, post)
+            except ValidationError as exc:  # refused, as the detect agent refuses it
+                reject(Rejection(post.brand.encode(), encode_json(post.to_dict()), exc.code, str(exc)))
+                continue
             except Exception as exc:  # as the detect agent does: the post is set aside, the run goes on
                 reject(Rejection(post.brand.encode(), encode_json(post.to_dict()), "detector_error",
                                  f"{type(exc).__name__}: {exc}"))

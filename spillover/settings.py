@@ -185,6 +185,11 @@ class DetectionSettings:
     merge_similarity: float = 0.85
     pool_similarity: float = 0.6
     max_grievances: int = 64
+    # Platforms a brand's state keeps (each holds days of history): a post on one more is
+    # dead-lettered as `too_many_platforms`. Any lower-case name is a valid platform, and a
+    # producer that made names up (a subreddit's, a feed's) would otherwise grow the state, and
+    # the changelog message it is stored in, without bound.
+    max_platforms: int = 16
     # Complaints are compared after taking away the brand's usual complaint, a running mean
     # over about this many of its latest complaints.
     usual_complaints: int = 500

@@ -48,6 +48,9 @@ def detect_agent(topics, table, detector: Detector, metrics: PipelineMetrics, ga
                     continue
                 try:
                     incidents.extend(detector.observe(states, post, count_skip))
+                except ValidationError as exc:  # refused as it stands (a platform too many), not a bug
+                    await send_dlq(event, exc.code, str(exc))
+                    continue
                 except Exception as exc:  # a detector bug must not crash-loop the worker on one post
                     log.exception("detector failed on %s (%s)", post.post.id, post.brand)
                     await send_dlq(event, "detector_error", f"{type(exc).__name__}: {exc}")

@@ -479,6 +479,30 @@ def test_memory_stays_bounded_on_a_long_run():
     assert len(state["pending"]) <= 2
 
 
+def test_a_brand_is_heard_on_at_most_max_platforms_and_a_post_on_one_more_is_refused():
+    """A producer that makes platform names up (a subreddit's, say) must not grow the state
+    without bound: the post on a platform beyond the cap is refused, with the brand's platforms
+    named, before it changes anything; the platforms the brand has, and other brands, go on."""
+    from spillover.records import ValidationError
+    from spillover.streams.codec import DetectorStateCodec
+
+    stored = DetectorStateCodec(lambda size, seconds: None).dumps
+    detector, states = Detector(dataclasses.replace(SETTINGS, max_platforms=3)), {}
+    for i, name in enumerate(["twitter", "facebook", "reddit"]):
+        detector.observe(states, post(f"{name}:1", name, T0 + i * 60))
+    before = copy.deepcopy(states)
+    with pytest.raises(ValidationError) as refused:
+        detector.observe(states, post("r_acme:1", "r_acme", T0 + 300))
+    assert refused.value.code == "too_many_platforms"
+    assert "facebook, reddit, twitter" in str(refused.value) and "'r_acme'" in str(refused.value)
+    assert stored(states["Acme"]) == stored(before["Acme"])
+    detector.observe(states, post("twitter:2", "twitter", T0 + 400))  # a platform it has: counted
+    detector.observe(states, post("r_other:1", "r_other", T0 + 500, brand="Other"))  # another brand's own
+    assert set(states["Acme"]["platforms"]) == {"twitter", "facebook", "reddit"}
+    assert states["Acme"]["platforms"]["twitter"] != before["Acme"]["platforms"]["twitter"]
+    assert set(states["Other"]["platforms"]) == {"r_other"}
+
+
 def test_memory_stays_bounded_after_a_restart_with_a_longer_history():
     """A post older than the last prune's bound counts again once the history is longer: the
     next prune must find it, even when it comes after a silence, and not look only above the

@@ -70,3 +70,20 @@ def test_a_post_the_detector_fails_on_is_set_aside_and_the_replay_goes_on(model)
     run_replay(lines[:100] + lines[101:], model, Detector.for_watchlist(settings, watchlist), watchlist,
                without.append)
     assert failed and [e.to_json() for e in failed] == [e.to_json() for e in without]
+
+
+@pytest.mark.model
+def test_a_post_on_a_platform_beyond_max_platforms_is_set_aside_with_its_reason(model):
+    """Replay refuses it as the detect agent does (`too_many_platforms`), and goes on."""
+    def post(pid: str, platform: str, minute: int) -> bytes:
+        return json.dumps({"id": pid, "platform": platform, "text": "Fjord billed me twice",
+                           "created_at": f"2026-03-02T10:{minute:02d}:00Z"}).encode()
+
+    lines = [post("twitter:1", "twitter", 0), post("r_fjord:1", "r_fjord", 1), post("twitter:2", "twitter", 2)]
+    rejected = []
+    detector = Detector(DetectionSettings(max_platforms=1))
+    stats = run_replay(lines, model, detector, WATCHLIST, lambda e: None, on_reject=rejected.append)
+    assert stats.enriched == 3 and stats.rejected == {"too_many_platforms": 1}
+    [why] = rejected
+    assert json.loads(why.value)["id"] == "r_fjord:1"
+    assert why.reason.startswith("Fjord Mobile is already heard on as many platforms as detection.max_platforms (1)")

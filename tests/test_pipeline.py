@@ -103,7 +103,8 @@ def test_malformed_messages_reach_the_dlq_with_their_reason(sample_run):
 
 
 def test_worker_enriches_counts_and_dead_letters(broker):
-    settings = isolated_settings(broker)
+    # A brand heard on one platform at most: a post on a second is refused by the detect agent.
+    settings = isolated_settings(broker).replace("detection", max_platforms=1)
     ensure_topics(settings, broker)
     worker = WorkerProcess(broker, settings)
     try:
@@ -128,14 +129,19 @@ def test_worker_enriches_counts_and_dead_letters(broker):
         assert enriched[0].key == b"Fjord Mobile" and post["sentiment"] == "negative"
         assert post["x_extra"] == "kept" and len(post["embedding"]) == 384
         assert posts["twitter:4"]["text"] == "Fjord billed me twice again \ufffd"
-        dead = list(read_topic(broker, settings.topics.dlq, idle_timeout=5))
-        assert sorted(dict(r.headers)["spillover.error.code"] for r in dead) == [b"not_json", b"not_json",
-                                                                                 b"unknown_brand"]
+        # Sent once twitter's posts are on posts.enriched, so the detect agent has counted them first.
+        producer.send(settings.topics.raw, key="reddit:5", value={**good, "id": "reddit:5", "platform": "reddit"})
+        producer.flush()
+        dead = list(itertools.islice(read_topic(broker, settings.topics.dlq, idle_timeout=60), 4))
+        assert sorted(dict(r.headers)["spillover.error.code"] for r in dead) == [
+            b"not_json", b"not_json", b"too_many_platforms", b"unknown_brand"]
+        [refused] = [r for r in dead if dict(r.headers)["spillover.error.code"] == b"too_many_platforms"]
+        assert json.loads(refused.value)["id"] == "reddit:5"
         deadline = time.monotonic() + 30
-        while worker.counters().get("spillover_dlq_total", 0) < 3 and time.monotonic() < deadline:
+        while worker.counters().get("spillover_dlq_total", 0) < 4 and time.monotonic() < deadline:
             time.sleep(0.5)
         counters = worker.counters()
-        assert counters["spillover_dlq_total"] == 3 and counters["spillover_posts_enriched_total"] == 2
+        assert counters["spillover_dlq_total"] == 4 and counters["spillover_posts_enriched_total"] == 3
         assert worker.proc.poll() is None, "bad input must not stop the worker"
         # Its watchdog reports the partitions it has, with nothing left waiting.
         raw = [(("partition", str(p)), ("topic", settings.topics.raw)) for p in range(settings.kafka.partitions)]

@@ -40,6 +40,7 @@ class DetectorConfig:
     merge_similarity: float
     pool_similarity: float
     max_grievances: int
+    max_platforms: int
     usual_complaints: int
     complaint_likeness: float
     storm_likeness: float
@@ -106,6 +107,7 @@ class DetectorConfig:
             merge_similarity=s.merge_similarity,
             pool_similarity=s.pool_similarity,
             max_grievances=s.max_grievances,
+            max_platforms=s.max_platforms,
             usual_complaints=s.usual_complaints,
             complaint_likeness=s.complaint_likeness,
             storm_likeness=s.storm_likeness,
@@ -136,7 +138,7 @@ class DetectorConfig:
 # dead-letter every complaint (no usual complaint to take away), or quietly never report
 # (a history shorter than the window it leaves out): a worker refuses to start instead.
 AT_LEAST_ONE = ("bucket_minutes", "min_window_minutes", "min_negative", "min_negative_spread", "max_grievances",
-                "usual_complaints", "platform_burst_min_complaints")
+                "max_platforms", "usual_complaints", "platform_burst_min_complaints")
 NOT_NEGATIVE = ("warmup_hours", "warmup_spread_hours", "min_history_hours", "learning_strictness",
                 "topic_prior_share", "prior_negative_per_hour", "prior_hours", "min_ratio", "share_lift",
                 "join_similarity", "cross_platform_join_similarity", "burst_join_similarity", "burst_join_minutes",

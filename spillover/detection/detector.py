@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Mapping, MutableMapping
 
-from ..records import EnrichedPost, IncidentEvent
+from ..records import EnrichedPost, IncidentEvent, ValidationError
 from ..settings import DetectionSettings, tuned_detection
 from . import budget, bursts, grievances, seen, spikes, traffic
 from .config import DetectorConfig
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..watchlist import Watchlist
 
 TOO_LATE, REPEATED = "too_late", "repeated"  # why a post was not counted
+TOO_MANY_PLATFORMS = "too_many_platforms"  # why one is refused (a ValidationError's code)
 
 
 class Detector:
@@ -98,7 +99,8 @@ class Detector:
         """Count one enriched post of `post.brand`; return the incident events it led to.
 
         A post not counted is passed to `on_skip` with the reason: TOO_LATE, or REPEATED (the
-        same post delivered again, see seen.py)."""
+        same post delivered again, see seen.py). One on a platform more than `max_platforms`
+        raises ValidationError (TOO_MANY_PLATFORMS) before it changes anything."""
         own = self.for_brand(post.brand)
         if own is not self:
             return own.process(state, post, on_skip)
@@ -111,6 +113,7 @@ class Detector:
             if on_skip is not None:
                 on_skip(skip)
             return []
+        self._check_platform(state, post)
         seen.remember(state, key, cfg.remember_posts)
         complaint = self.is_complaint(post)
         reach = max(0, p.author_followers or 0)
@@ -123,6 +126,15 @@ class Detector:
             state["watermark"] = ts
             return self._advance(state, post.brand)
         return []
+
+    def _check_platform(self, state: dict[str, Any], post: EnrichedPost) -> None:
+        """Refuse a post on a platform the brand's state has no room for (`max_platforms`): the
+        caller dead-letters it, as it does a post that is not valid."""
+        known = state["platforms"]
+        if post.post.platform not in known and len(known) >= self.cfg.max_platforms:
+            raise ValidationError(TOO_MANY_PLATFORMS, f"{post.brand} is already heard on as many platforms as "
+                                  f"detection.max_platforms ({len(known)}) allows: {', '.join(sorted(known))}; "
+                                  f"a post on {post.post.platform!r} is not counted")
 
     def _file_complaint(self, state: dict[str, Any], post: EnrichedPost, ts: float, b: int, reach: int) -> None:
         vec = centred(state["usual_complaint"], post_vector(post.embedding, post.post.text, post.brand),

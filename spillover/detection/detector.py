@@ -133,8 +133,8 @@ class Detector:
         known = state["platforms"]
         if post.post.platform not in known and len(known) >= self.cfg.max_platforms:
             raise ValidationError(TOO_MANY_PLATFORMS, f"{post.brand} is already heard on as many platforms as "
-                                  f"detection.max_platforms ({len(known)}) allows: {', '.join(sorted(known))}; "
-                                  f"a post on {post.post.platform!r} is not counted")
+                                  f"detection.max_platforms ({self.cfg.max_platforms}) allows: "
+                                  f"{', '.join(sorted(known))}; a post on {post.post.platform!r} is not counted")
 
     def _file_complaint(self, state: dict[str, Any], post: EnrichedPost, ts: float, b: int, reach: int) -> None:
         vec = centred(state["usual_complaint"], post_vector(post.embedding, post.post.text, post.brand),

@@ -160,8 +160,8 @@ class DetectionSettings:
     burst_join_similarity: float = 0.3
     burst_join_minutes: int = 60
     link_similarity: float = 0.7
-    # The same, between a grievance heard only on long-form platforms (blogs, news) and one
-    # heard elsewhere: a long post's embedding carries its framing ("My week with Acme, a
+    # The same, between a grievance loud only on long-form platforms (blogs, news) and one
+    # loud on another platform: a long post's embedding carries its framing ("My week with Acme, a
     # cautionary tale. In short: ..."), so a storm's blog posts come out less alike its tweets
     # than its tweets are alike each other.
     long_form_link_similarity: float = 0.5

@@ -395,6 +395,25 @@ def test_a_resolved_storm_is_taken_up_again_only_within_link_hours_of_its_last_s
         assert len({e.incident_id for e in events}) == 1
 
 
+def test_a_storm_flaring_again_where_it_was_carries_its_link_hours_on_to_its_next_platform():
+    """Loud on facebook and twitter until about hour 38, resolved six quiet hours later, then
+    loud on facebook again at hour 54: the storm is not over. The blogs at hour 72, 34 hours
+    after its first spikes ended but 18 after the flare, are the same storm spreading on: the
+    incident goes on under its id, escalated, not a second incident. Without the flare the
+    same blog posts are a burst of their own (`link_hours` after the last spike)."""
+    storm = burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3)
+    flare, blog = burst("facebook", 54, 30, 2, tag="f2"), burst("blog", 72, 12, 3)
+    events, _ = run(by_time(background(days=4) + storm + flare + blog))
+    statuses = [e.status for e in events]
+    assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
+    after = events[statuses.index("resolved") + 1:]
+    assert after and after[0].status == "escalated", incident_statuses(events)
+    assert after[0].path == ["facebook", "twitter", "blog"]
+    events, _ = run(by_time(background(days=4) + storm + blog))
+    assert [e.status for e in events].count("escalated") == 0, incident_statuses(events)
+    assert len({e.incident_id for e in events}) == 1, incident_statuses(events)
+
+
 def test_a_storm_taken_up_again_counts_each_complaint_once():
     charged = "acme charged me twice and support ignores me"
     locked = "locked out of the acme app, login loop with error code 5"

@@ -410,12 +410,15 @@ def test_two_problems_of_one_bank_at_once_stay_quiet_though_a_fragment_of_each_i
     outage's first complaints by chance; the two bursts behind them are not. Linked at 0.6 and
     grouped by words alone (the defaults until the burst join), which is where the check
     matters: at the stricter default link it is a second line, and so is the legs check, since
-    it judges each leg on what its spike counted."""
+    it judges each leg on what its spike counted. `link_hours` 12: the bank's frozen-accounts
+    storm, loud on facebook 30 hours later (17 after the decoy's incident was last loud), would
+    otherwise be taken for that incident flaring up, and its blog leg would carry the decoy's
+    report on as the storm's (`_last_loud`); this test is about the opening."""
     from spillover.cli.main import main
 
     def decoys(link: float, loud_groups: float, legs: float = 0.0):
         config = tmp_path / "detection.yaml"
-        config.write_text(f"detection:\n  burst_join_similarity: 0\n  link_similarity: {link}\n"
+        config.write_text(f"detection:\n  burst_join_similarity: 0\n  link_hours: 12\n  link_similarity: {link}\n"
                           f"  loud_groups_similarity: {loud_groups}\n  legs_similarity: {legs}\n")
         assert main(["evaluate", "--seeds", "51", "--json", "--details", "--config", str(config)]) == 0
         return [c["planted"] for c in json.loads(capsys.readouterr().out)["cases"] if c["case"] == "decoy_raised"]

@@ -9,7 +9,8 @@ unseen (`_look_back`). Escalated when it reaches another platform; updated when 
 complaints grow by `update_growth` or its severity rises; resolved after `quiet` buckets
 without a spike. One id throughout. Loud again after it was resolved, only where it had been,
 the grievance opens a new incident whose `follows` names the old one; loud on a new platform
-too, within `link` of its last spike, the old one goes on (`_reopen`).
+too, within `link` of its last spike (or of a flare where it had been, `_last_loud`), the old
+one goes on (`_reopen`).
 """
 from __future__ import annotations
 
@@ -288,15 +289,15 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     """The same grievance (or the storm in other words, `_told_with`) loud on a new platform,
     either since before the incident was called over (blog posts often reach us hours after
     they were written) or within `link` of its last spike (a slow storm, quiet for a while
-    between platforms): the incident goes on, under its id. `link` counts from the last spike,
-    as it does between the platforms of an open incident: counted from the resolution, `quiet`
-    hours later, a burst of the same grievance a day and more after the storm went quiet would
-    page the team as the storm spreading. A new platform takes as little likeness as it would
-    take to join the incident while open (`pool_similarity`): going quiet for a while is what a
-    slow storm does, and must not make its next platform a second incident."""
+    between platforms): the incident goes on, under its id. `link` counts from the last spike
+    (`_last_loud`), as it does between the platforms of an open incident: counted from the
+    resolution, `quiet` hours later, a burst of the same grievance a day and more after the
+    storm went quiet would page the team as the storm spreading. A new platform takes as little
+    likeness as it would take to join the incident while open (`pool_similarity`): going quiet
+    for a while is what a slow storm does, and must not make its next platform a second incident."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
-        new_platform = any(p not in inc["path"] and s["onset_bucket"] <= _last_loud(inc, cfg) + cfg.link
+        new_platform = any(p not in inc["path"] and s["onset_bucket"] <= _last_loud(state, inc, cfg) + cfg.link
                            for p, s in spikes.items())
         if new_platform and (_same_grievance(state, [gid], inc, cfg, cfg.pool_similarity)
                              or _told_with(state, gid, inc, cfg)):
@@ -432,7 +433,7 @@ def _close(state: dict[str, Any], iid: str, b: int) -> None:
 
 
 def expire_spikes(state: dict[str, Any], b: int, cfg: DetectorConfig) -> None:
-    for iid in [i for i, inc in state["resolved"].items() if b - inc["resolved_bucket"] > cfg.link]:
+    for iid in [i for i, inc in state["resolved"].items() if b - _last_loud(state, inc, cfg) > cfg.link + cfg.quiet]:
         del state["resolved"][iid]
     for g in state["grievances"].values():
         if g["incident"] is None and g["spikes"]:
@@ -554,7 +555,16 @@ def _response(platforms: list[PlatformActivity]) -> dict[str, Any]:
     }
 
 
-def _last_loud(inc: dict[str, Any], cfg: DetectorConfig) -> int:
-    """The last bucket a resolved incident had a spike: it resolves `quiet` buckets after it (a
-    bucket or so later if an update was due then, which leaves `link` that much longer)."""
-    return inc["resolved_bucket"] - cfg.quiet
+def _last_loud(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> int:
+    """The last bucket a resolved incident was loud. It resolves `quiet` buckets after its last
+    spike (a bucket or so later if an update was due then, which leaves `link` that much
+    longer). A grievance of it loud again where the incident had been, taking off within `link`
+    of that spike, is the slow storm flaring up where it was, not gone: its next platform,
+    within `link` of the flare, is the same storm spreading on, not a second one. A flare
+    later than that is a new episode (a new incident that `follows` the old). Its grievances'
+    spikes were cleared as it resolved, so any they have are since."""
+    last = inc["resolved_bucket"] - cfg.quiet
+    again = [s["last_bucket"] for gid in _still_held(state, inc)
+             for p, s in state["grievances"][gid]["spikes"].items()
+             if p in inc["path"] and s["onset_bucket"] <= last + cfg.link]
+    return max([last, *again])

@@ -323,8 +323,8 @@ def _recurrence_of(state: dict[str, Any], group: list[int], cfg: DetectorConfig)
 
     A grievance loud again on the platforms it was loud on is a new incident (the team called
     the last one over), but downstream should be able to tie the two together: the latest
-    incident resolved within `link` that shares a grievance with it, or is as alike as
-    `link_similarity`.
+    incident still remembered (resolved within `link`, or later if a flare carried it on,
+    `_last_loud`) that shares a grievance with it, or is as alike as `link_similarity`.
     """
     for iid, inc in sorted(state["resolved"].items(), key=lambda kv: (-kv[1]["resolved_bucket"], kv[0])):
         if _same_grievance(state, group, inc, cfg, cfg.link_similarity):

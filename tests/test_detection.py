@@ -416,13 +416,15 @@ def test_a_storm_flaring_again_where_it_was_carries_its_link_hours_on_to_its_nex
 
 def test_a_flare_later_than_link_hours_after_the_storm_does_not_carry_it_on():
     """The same flare 26 hours after the storm's last spike (hour 64, `link_hours` 24) is a new
-    episode: the blogs 18 hours after it do not take the old incident up again."""
+    episode: the blogs 18 hours after it do not take the old incident up again, and the old
+    incident is forgotten once `link_hours` have passed since it resolved."""
     storm = burst("facebook", 33, 30, 2) + burst("twitter", 35, 60, 3)
     flare, blog = burst("facebook", 64, 30, 2, tag="f2"), burst("blog", 82, 12, 3)
-    events, _ = run(by_time(background(days=4.5) + storm + flare + blog))
+    events, states = run(by_time(background(days=4.5) + storm + flare + blog))
     first = events[0].incident_id
     assert [e.status for e in events if e.incident_id == first][-1] == "resolved", incident_statuses(events)
     assert not [e for e in events if e.incident_id == first and e.status == "escalated"], incident_statuses(events)
+    assert first not in states["Acme"]["resolved"]
 
 
 def test_a_storm_taken_up_again_counts_each_complaint_once():

@@ -33,6 +33,25 @@ def test_a_found_incident_scores_its_delay_path_and_evidence():
     assert s["evidence_precision"] == 0.8  # 4 of 5 distinct evidence ids were planted
     assert s["planted_posts_in_evidence"] == 0.2
     assert s["median_onset_error_min"] == 15.0  # 20 min late on facebook, 10 early on twitter
+    assert s["platforms_reached"] == 1.0
+
+
+def test_a_storm_whose_incident_never_reaches_one_of_its_platforms_says_which():
+    from spillover.cli.evaluate_cmd import describe
+
+    three = dict(PLANTED, path=["facebook", "twitter", "blog"],
+                 onsets={**PLANTED["onsets"], "blog": "2026-03-03T14:00:00Z"},
+                 evident={**PLANTED["evident"], "blog": "2026-03-03T15:10:00Z"},
+                 post_ids=PLANTED["post_ids"] + [f"blog:{i}" for i in range(4)])
+    two = [event("i1", "opened", "2026-03-03T11:30:00Z", ["facebook", "twitter"],
+                 ["facebook:1", "facebook:2", "twitter:3"])]
+    s = score([three], two)
+    assert s.summary()["platforms_reached"] == round(2 / 3, 3) and s.summary()["path_right"] == 1.0
+    (case,) = s.cases
+    assert case["case"] == "platform_not_reached" and case["not_reached"] == ["blog"]
+    assert "(never reached blog)" in describe(dict(case, seed=3))
+    escalated = two + [event("i1", "escalated", "2026-03-03T15:30:00Z", ["facebook", "twitter", "blog"], ["blog:1"])]
+    assert score([three], escalated).summary()["platforms_reached"] == 1.0 and score([three], escalated).cases == []
 
 
 def test_a_missed_incident_a_raised_decoy_and_a_wrong_path_count_against():

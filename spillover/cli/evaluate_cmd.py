@@ -11,7 +11,7 @@ from .progress import progress
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
            ("median delay", "median_delay_min"), ("worst delay", "worst_delay_min"),
            ("median reaction", "median_reaction_min"), ("path right", "path_right"), ("at open", "path_right_at_open"),
-           ("by first posts", "path_right_by_first_posts"),
+           ("by first posts", "path_right_by_first_posts"), ("platforms reached", "platforms_reached"),
            ("onset error", "median_onset_error_min"),
            ("evidence precision", "evidence_precision"), ("planted posts in evidence", "planted_posts_in_evidence"))
 
@@ -36,7 +36,8 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")
     p.add_argument("--details", action="store_true",
                    help="also list what went wrong for the detector, case by case: incidents missed, decoys "
-                        "raised, wrong paths, reports that match nothing, duplicates")
+                        "raised, wrong paths, platforms an incident never reached, reports that match "
+                        "nothing, duplicates")
     p.add_argument("--model", help="model name (default: the shipped model)")
     p.add_argument("--throughput", action="store_true",
                    help="instead: enriched posts per second through the detector alone, on one core, and "
@@ -242,6 +243,8 @@ def describe(case: dict) -> str:
         return f"{head}{planted}"
     reported = _legs(case["reported_path"], case["first_seen"])
     note = " (right by the first planted posts)" if case.get("right_by_first_posts") else ""
+    if case.get("not_reached"):
+        note += f" (never reached {', '.join(case['not_reached'])})"
     return f"{head}{planted}; reported {reported}{note}, first event {case['detected_at']} ({case['incident_id']})"
 
 

@@ -93,9 +93,21 @@ def _link_bar(state: dict[str, Any], gid: int, other: int, cfg: DetectorConfig) 
     is the whole post's, framing and all (long_form.py), so a storm's blog posts are less like
     its tweets than its tweets are like each other."""
     mine, theirs = (set(state["grievances"][g]["spikes"]) for g in (gid, other))
-    if mine and theirs and (mine <= LONG_FORM_PLATFORMS) != (theirs <= LONG_FORM_PLATFORMS):
-        return cfg.long_form_link_similarity
-    return cfg.link_similarity
+    return cfg.long_form_link_similarity if _one_long_form(mine, theirs) else cfg.link_similarity
+
+
+def _join_bar(mine: set[str], theirs: set[str], cfg: DetectorConfig) -> float:
+    """How alike grievances loud on `mine` must be to join an incident loud on `theirs` by
+    likeness alone: `pool_similarity`, and never more than opening with it would take. A storm's
+    blog posts, each framed in its writer's own words, come out less like its tweets than that."""
+    if _one_long_form(mine, theirs):
+        return min(cfg.pool_similarity, cfg.long_form_link_similarity)
+    return cfg.pool_similarity
+
+
+def _one_long_form(mine: set[str], theirs: set[str]) -> bool:
+    """Whether one side was loud only on long-form platforms and the other on a short-form one."""
+    return bool(mine and theirs) and (mine <= LONG_FORM_PLATFORMS) != (theirs <= LONG_FORM_PLATFORMS)
 
 
 def _open_burst(state: dict[str, Any], brand: str, group: list[int], b: int, cfg: DetectorConfig) -> None:
@@ -217,7 +229,7 @@ def _join_open(state: dict[str, Any], gids: list[int], cfg: DetectorConfig) -> b
         theirs = _spikes(state, inc["members"])
         loud_on = set(inc["onsets"]) | set(theirs)  # onsets: not yet, if opened just now
         together = _took_off_with(own, {p: s["onset"] for p, s in theirs.items()}, cfg)
-        if sim >= cfg.pool_similarity or all(together) or (sim >= cfg.storm_likeness and (
+        if sim >= _join_bar(set(own), loud_on, cfg) or all(together) or (sim >= cfg.storm_likeness and (
                 set(own) <= loud_on or any(together))):
             _join(state, inc, gids)
             return True
@@ -293,13 +305,13 @@ def _reopen(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> bool:
     (`_last_loud`), as it does between the platforms of an open incident: counted from the
     resolution, `quiet` hours later, a burst of the same grievance a day and more after the
     storm went quiet would page the team as the storm spreading. A new platform takes as little
-    likeness as it would take to join the incident while open (`pool_similarity`): going quiet
+    likeness as it would take to join the incident while open (`_join_bar`): going quiet
     for a while is what a slow storm does, and must not make its next platform a second incident."""
     spikes = state["grievances"][gid]["spikes"]
     for iid, inc in sorted(state["resolved"].items()):
         new_platform = any(p not in inc["path"] and s["onset_bucket"] <= _last_loud(state, inc, cfg) + cfg.link
                            for p, s in spikes.items())
-        if new_platform and (_same_grievance(state, [gid], inc, cfg, cfg.pool_similarity)
+        if new_platform and (_same_grievance(state, [gid], inc, cfg, _join_bar(set(spikes), set(inc["path"]), cfg))
                              or _told_with(state, gid, inc, cfg)):
             state["incidents"][iid] = state["resolved"].pop(iid)
             # Its grievances are its own again, but for those another incident took meanwhile.

@@ -964,6 +964,36 @@ def _embedded_background(seed: int) -> list:
             if p.sentiment.label == "negative" else p for p in background(days=3, seed=seed)]
 
 
+@pytest.mark.parametrize("toward_the_storm, reached", [(0.6, True), (0.5, True), (0.4, False)])
+def test_two_blog_posts_of_an_open_storm_framed_in_their_own_words_escalate_it(toward_the_storm, reached):
+    """A storm is open on twitter and facebook; six hours after it took off two blog posts tell
+    it, each wrapped in the blog's own framing (axis 20), so they are a grievance of their own,
+    less like the storm's tweets than its kin are. At the long-form bar (`long_form_link_similarity`)
+    they are asked the targeted question of a platform the storm may be reaching (two
+    complaints are enough), not a cold scan, which wants three: the storm escalates to the
+    blog. Unlike the storm, they are a blog's own business."""
+    from spillover.detection import grievances
+    from spillover.detection.config import DetectorConfig
+
+    rng = random.Random(3)
+    storm = (_complaints("tw", "twitter", 50, 30, 3, ((1.0, 10),), 0.2, rng)
+             + _complaints("fb", "facebook", 50.5, 20, 3, ((1.0, 10),), 0.2, rng))
+    blog = _complaints("bl", "blog", 56, 2, 0.6, ((toward_the_storm, 10), (1.0, 20)), 0.2, rng)
+    events, states = run(by_time(_embedded_background(4) + storm + blog))
+    assert incident_statuses(events)[0] == ("opened", ("twitter", "facebook"))
+    assert len({e.incident_id for e in events}) == 1
+    assert (events[-1].path == ["twitter", "facebook", "blog"]) is reached
+    if reached:
+        assert {p.post.id for p in blog} <= set(events[-1].evidence)
+    else:  # the likeness the test is about: under the long-form bar
+        state, cfg = states["Acme"], DetectorConfig.from_settings(SETTINGS)
+        (gid,) = {g for g, gr in state["grievances"].items() for ids in gr["ids"].values()
+                  for _, pid, _ in ids if pid == blog[0].post.id}
+        storm_gids = {g for g, gr in state["grievances"].items() for ids in gr["ids"].values()
+                      for _, pid, _ in ids if pid == storm[0].post.id}
+        assert grievances.likeness(state, [gid], sorted(storm_gids), cfg) < SETTINGS.long_form_link_similarity
+
+
 @pytest.mark.parametrize("seed", [4, 5])
 def test_a_storm_told_in_many_wordings_is_found_when_each_wording_spreads(seed):
     """Five wordings, each too quiet to spike alone and too unlike the others to be pooled or

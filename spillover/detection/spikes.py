@@ -5,6 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..long_form import LONG_FORM_PLATFORMS
 from . import grievances, traffic
 from .config import DetectorConfig
 from .significance import negative_binomial_sf, poisson_sf
@@ -160,7 +161,8 @@ def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: Detector
     g = state["grievances"][gid]
     elsewhere = {p: s for p, s in g["spikes"].items() if p != platform and b - s["last_bucket"] <= cfg.link}
     if not elsewhere:
-        return sorted(group), False
+        storms = _open_storms_told_long(state, gid, platform, cfg)
+        return sorted(group | storms), bool(storms)
     for other, o in state["grievances"].items():
         if g["incident"] is not None and o["incident"] == g["incident"]:
             group.add(other)
@@ -171,6 +173,21 @@ def _storm(state: dict[str, Any], gid: int, platform: str, b: int, cfg: Detector
                     abs(mate["first_bucket"] - s["first_bucket"]) <= cfg.longest:
                 group.add(other)
     return sorted(group), True
+
+
+def _open_storms_told_long(state: dict[str, Any], gid: int, platform: str, cfg: DetectorConfig) -> set[int]:
+    """On a long-form platform, the members of the open incidents gid is `long_form_link_similarity`
+    alike: a storm's blog posts, each framed in its writer's words, form a grievance of their
+    own, less like the storm's tweets than its kin are, and a blog's few posts must be asked
+    the targeted question of a platform the storm may be reaching, not a cold scan."""
+    if platform not in LONG_FORM_PLATFORMS or cfg.long_form_link_similarity >= cfg.pool_similarity:
+        return set()
+    storms: set[int] = set()
+    for _iid, inc in sorted(state["incidents"].items()):
+        if gid not in inc["members"] and grievances.likeness(state, [gid], inc["members"], cfg) \
+                >= cfg.long_form_link_similarity:
+            storms.update(inc["members"])
+    return storms
 
 
 def _told_alongside(state: dict[str, Any], gid: int, b: int, cfg: DetectorConfig) -> set[int]:

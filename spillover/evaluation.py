@@ -46,10 +46,10 @@ class Score:
     evidence_planted: int = 0
     planted_posts: int = 0
     planted_in_evidence: int = 0
-    # The found storms' legs that showed (three planted posts or more) and those of them the
-    # incident's path reached in the end: an incident that stays "facebook -> twitter" while the
-    # storm's blog posts come in leaves the team answering on two platforms of three.
-    legs_shown: int = 0
+    # The found storms' planted platforms, and those of them the incident's path reached in the
+    # end: an incident that stays "facebook -> twitter" while the storm's blog posts come in
+    # leaves the team answering on two platforms of three.
+    legs_planted: int = 0
     legs_reached: int = 0
     # Per kind of planted incident ("speed=fast", "strength=weak", "platforms=3") and of decoy:
     # a recall of 0.88 reads differently when every miss is a weak storm.
@@ -89,7 +89,7 @@ class Score:
             "median_onset_error_min": _median(self.onset_errors_min),
             "evidence_precision": _ratio(self.evidence_planted, self.evidence),
             "planted_posts_in_evidence": _ratio(self.planted_in_evidence, self.planted_posts),
-            "platforms_reached": _ratio(self.legs_reached, self.legs_shown),
+            "platforms_reached": _ratio(self.legs_reached, self.legs_planted),
             "recall_by_kind": _recall_by_kind(self),
             "decoys_raised_by_kind": {kind: {"raised": self.raised_by[kind], "decoys": n}
                                       for kind, n in sorted(self.decoys_by.items())},
@@ -198,10 +198,9 @@ def score(truth: list[dict[str, Any]], events: Iterable[IncidentEvent]) -> Score
         s.paths_right_by_first_posts += right_by_posts
         s.paths_right_by.update(kinds if right else [])
         s.paths_right_by_first_posts_by.update(kinds if right_by_posts else [])
-        shown_legs = set(p.get("evident", p["onsets"]))
-        missing = sorted(shown_legs - set(first[-1].path))
-        s.legs_shown += len(shown_legs)
-        s.legs_reached += len(shown_legs) - len(missing)
+        missing = sorted(set(p["path"]) - set(first[-1].path))
+        s.legs_planted += len(p["path"])
+        s.legs_reached += len(p["path"]) - len(missing)
         if missing:
             s.cases.append(dict(_case("platform_not_reached", p, first), not_reached=missing))
         s.onset_errors_min += [abs(to_epoch(a.first_seen) - to_epoch(p["onsets"][a.platform])) / 60

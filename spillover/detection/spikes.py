@@ -180,6 +180,7 @@ def _open_storms_told_long(state: dict[str, Any], gid: int, platform: str, cfg: 
     alike: a storm's blog posts, each framed in its writer's words, form a grievance of their
     own, less like the storm's tweets than its kin are, and a blog's few posts must be asked
     the targeted question of a platform the storm may be reaching, not a cold scan."""
+    # At a long-form bar no lower than `pool_similarity`, its kin already holds them.
     if platform not in LONG_FORM_PLATFORMS or cfg.long_form_link_similarity >= cfg.pool_similarity:
         return set()
     storms: set[int] = set()

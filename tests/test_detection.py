@@ -987,11 +987,10 @@ def test_two_blog_posts_of_an_open_storm_framed_in_their_own_words_escalate_it(t
         assert {p.post.id for p in blog} <= set(events[-1].evidence)
     else:  # the likeness the test is about: under the long-form bar
         state, cfg = states["Acme"], DetectorConfig.from_settings(SETTINGS)
-        (gid,) = {g for g, gr in state["grievances"].items() for ids in gr["ids"].values()
-                  for _, pid, _ in ids if pid == blog[0].post.id}
-        storm_gids = {g for g, gr in state["grievances"].items() for ids in gr["ids"].values()
-                      for _, pid, _ in ids if pid == storm[0].post.id}
-        assert grievances.likeness(state, [gid], sorted(storm_gids), cfg) < SETTINGS.long_form_link_similarity
+        holding = lambda post: [g for g, gr in sorted(state["grievances"].items())  # noqa: E731
+                                for ids in gr["ids"].values() for _, pid, _ in ids if pid == post.post.id]
+        assert grievances.likeness(state, holding(blog[0]), holding(storm[0]), cfg) \
+            < SETTINGS.long_form_link_similarity
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -1323,6 +1322,15 @@ def _brand_state(grievances_by_id: dict, cfg) -> dict:
     return state
 
 
+def _alike_axis0(likeness: float, n: int, m: int, cfg) -> list[float]:
+    """A unit vector whose grievance of m complaints is `likeness` alike one of n on axis 0: the
+    cosine chosen for it, as the scale corrects for how sure each centroid is."""
+    from spillover.detection import grievances
+
+    c = likeness * max(grievances.LEAST_EXPECTED, grievances.expected(n, m, cfg.complaint_likeness))
+    return [c, (1 - c * c) ** 0.5] + [0.0] * (DIM - 2)
+
+
 def _incident(iid: str, members: list[int], onsets: dict[str, int], cfg) -> dict:
     path = sorted(onsets, key=lambda p: onsets[p])
     return {"id": iid, "opened_at": min(onsets.values()), "members": members, "path": path,
@@ -1345,10 +1353,7 @@ def test_a_slow_storm_reaching_a_new_platform_in_other_words_goes_on_under_its_i
     cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
     later = b + 12 * int(cfg.per_hour)
     storm = _loud(0, _axis(0), 40, {"facebook": b, "twitter": b + 6})
-    # Cosine chosen for the likeness asked: the scale corrects for how sure each centroid is.
-    sure = grievances.expected(40, 10, cfg.complaint_likeness)
-    c = likeness * max(grievances.LEAST_EXPECTED, sure)
-    blog = _loud(1, [c, (1 - c * c) ** 0.5] + [0.0] * (DIM - 2), 10, {platform: later})
+    blog = _loud(1, _alike_axis0(likeness, 40, 10, cfg), 10, {platform: later})
     state = _brand_state({0: storm, 1: blog}, cfg)
     state["incidents"]["acme-storm"] = _incident("acme-storm", [0], {"facebook": b, "twitter": b + 6}, cfg)
     _close(state, "acme-storm", b + 6 + cfg.quiet)
@@ -1378,10 +1383,7 @@ def test_an_open_storm_takes_in_its_blog_posts_at_the_likeness_that_would_open_o
     cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
     later = b + 5 * int(cfg.per_hour)
     storm = _loud(0, _axis(0), 40, {"facebook": b, "twitter": b + 6})
-    sure = grievances.expected(40, 10, cfg.complaint_likeness)
-    c = likeness * max(grievances.LEAST_EXPECTED, sure)
-    state = _brand_state({0: storm, 1: _loud(1, [c, (1 - c * c) ** 0.5] + [0.0] * (DIM - 2), 10,
-                                             {platform: later})}, cfg)
+    state = _brand_state({0: storm, 1: _loud(1, _alike_axis0(likeness, 40, 10, cfg), 10, {platform: later})}, cfg)
     state["grievances"][0]["incident"] = "acme-storm"
     state["incidents"]["acme-storm"] = _incident("acme-storm", [0], {"facebook": b, "twitter": b + 6}, cfg)
     assert round(grievances.likeness(state, [1], [0], cfg), 3) == likeness

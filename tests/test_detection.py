@@ -1264,6 +1264,35 @@ def test_fragments_alike_by_chance_open_nothing_when_the_bursts_behind_them_are_
         assert [e.status for e in decide(state, "Acme", b, [0, 2], unchecked, {})] == ["opened"]
 
 
+@pytest.mark.parametrize("burst_toward_the_storm, platform, opens", [
+    (0.3, "blog", True), (0.3, "facebook", False), (0.1, "blog", False)])
+def test_the_bursts_behind_a_blog_leg_are_judged_at_the_long_form_scale(burst_toward_the_storm, platform, opens):
+    """A storm's fragment spikes on twitter, its kin loud there too; one complaint alike it
+    spikes on another platform, pooled into a burst of twelve that leans partly towards the
+    storm. The groups behind the two are 0.44 alike: under `loud_groups_similarity` (0.45), so
+    on facebook two problems, but on the blogs, whose posts carry their framing, the bar is
+    scaled as the link bar is (0.45 x 0.5 / 0.7 = 0.32) and it is the storm spreading. A burst
+    further off (0.2) is another problem there too."""
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import decide
+    from spillover.detection.state import new_brand_state
+    from spillover.detection.traffic import count
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    t = burst_toward_the_storm
+    state = new_brand_state()
+    for p in ("twitter", platform):
+        count(state, p, b, True, 0, False, False, cfg)
+    state["grievances"] = {0: _fragment(0, [1.0, 0, 0, 0], 4, "twitter", b, True),
+                           1: _fragment(1, [1.0, 0, 0, 0], 6, "twitter", b, False),
+                           2: _fragment(2, [0.8, 0.6, 0, 0], 1, platform, b, True),
+                           3: _fragment(3, [t, (1 - t * t) ** 0.5 * 0.6, (1 - t * t) ** 0.5 * 0.8, 0], 12,
+                                        platform, b, False)}
+    state["next_gid"] = 4
+    events = decide(state, "Acme", b, [0, 2], cfg, {})
+    assert [e.status for e in events] == (["opened"] if opens else [])
+
+
 def test_a_complaint_joins_the_burst_on_its_platform_at_less_likeness_than_it_takes_to_group_by_words():
     """A storm's wordings are less alike each other than one wording's complaints: at one time
     on one platform they are taken as one burst, elsewhere or later they are not."""

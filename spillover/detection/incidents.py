@@ -252,7 +252,12 @@ def _loud_groups_alike(state: dict[str, Any], gid: int, other: int, cfg: Detecto
     mine, theirs = _loud_kin(state, gid, cfg), _loud_kin(state, other, cfg)
     if set(mine) & set(theirs):
         return True
-    return grievances.likeness(state, mine, theirs, cfg) >= cfg.loud_groups_similarity
+    # Between a blog's groups and a short-form platform's, framing and all, scaled as the link
+    # bar is (`_link_bar`): 0.45 x 0.5 / 0.7.
+    bar = cfg.loud_groups_similarity
+    if cfg.link_similarity:
+        bar *= _link_bar(state, gid, other, cfg) / cfg.link_similarity
+    return grievances.likeness(state, mine, theirs, cfg) >= bar
 
 
 def _loud_kin(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> list[int]:

@@ -1400,6 +1400,30 @@ def test_a_storm_reaching_a_new_platform_in_other_words_goes_on_under_its_id(res
         assert ("acme-storm" in state["resolved"]) is resolved
 
 
+@pytest.mark.parametrize("platform, likeness, joins", [("reddit", 0.3, False), ("blog", 0.3, True),
+                                                       ("blog", 0.2, False)])
+def test_a_first_leg_on_the_blogs_beside_an_open_storm_joins_at_the_long_form_scale(platform, likeness, joins):
+    """An incident is open on facebook and twitter; within the longest window of its first
+    onset a grievance took off on another platform, told in other words: often the storm's own
+    first leg. It joins at `beside_similarity` (0.35), on the blogs scaled as the link bar is
+    (0.35 x 0.5 / 0.7 = 0.25): their posts carry their writers' framing."""
+    from spillover.detection import grievances
+    from spillover.detection.config import DetectorConfig
+    from spillover.detection.incidents import decide
+
+    cfg, b = DetectorConfig.from_settings(SETTINGS), 1000
+    storm = _loud(0, _axis(0), 40, {"facebook": b, "twitter": b + 6})
+    state = _brand_state({0: storm, 1: _loud(1, _alike_axis0(likeness, 40, 10, cfg), 10, {platform: b - 12})}, cfg)
+    state["grievances"][0]["incident"] = "acme-storm"
+    state["incidents"]["acme-storm"] = _incident("acme-storm", [0], {"facebook": b, "twitter": b + 6}, cfg)
+    assert round(grievances.likeness(state, [1], [0], cfg), 3) == likeness
+    events = decide(state, "Acme", b + 8, [1], cfg, {})
+    if joins:
+        assert [(e.status, e.path) for e in events] == [("escalated", [platform, "facebook", "twitter"])]
+    else:
+        assert events == [] and state["grievances"][1]["incident"] is None
+
+
 @pytest.mark.parametrize("minutes_after", [15, 6 * 60])
 def test_a_wording_loud_with_an_open_incident_takes_its_kin_on_a_new_platform_into_it(minutes_after):
     """An incident is open, loud on twitter and the blogs. Another wording of the storm, unlike

@@ -105,6 +105,15 @@ def _join_bar(mine: set[str], theirs: set[str], cfg: DetectorConfig) -> float:
     return cfg.pool_similarity
 
 
+def _long_form_scaled(bar: float, mine: set[str], theirs: set[str], cfg: DetectorConfig) -> float:
+    """A likeness bar between grievances loud on `mine` and on `theirs`, scaled as the link bar
+    is (`_link_bar`) when one side was loud only on long-form platforms: what holds between two
+    tweets' groups holds between a blog's and a tweet's at 0.5 / 0.7 of it, framing and all."""
+    if cfg.link_similarity and _one_long_form(mine, theirs):
+        return bar * cfg.long_form_link_similarity / cfg.link_similarity
+    return bar
+
+
 def _one_long_form(mine: set[str], theirs: set[str]) -> bool:
     """Whether one side was loud only on long-form platforms and the other on a short-form one."""
     return bool(mine and theirs) and (mine <= LONG_FORM_PLATFORMS) != (theirs <= LONG_FORM_PLATFORMS)
@@ -252,11 +261,8 @@ def _loud_groups_alike(state: dict[str, Any], gid: int, other: int, cfg: Detecto
     mine, theirs = _loud_kin(state, gid, cfg), _loud_kin(state, other, cfg)
     if set(mine) & set(theirs):
         return True
-    # Between a blog's groups and a short-form platform's, framing and all, scaled as the link
-    # bar is (`_link_bar`): 0.45 x 0.5 / 0.7.
-    bar = cfg.loud_groups_similarity
-    if cfg.link_similarity:
-        bar *= _link_bar(state, gid, other, cfg) / cfg.link_similarity
+    bar = _long_form_scaled(cfg.loud_groups_similarity, *(set(state["grievances"][g]["spikes"]) for g in (gid, other)),
+                            cfg)
     return grievances.likeness(state, mine, theirs, cfg) >= bar
 
 
@@ -271,7 +277,8 @@ def _loud_kin(state: dict[str, Any], gid: int, cfg: DetectorConfig) -> list[int]
 
 def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> None:
     """Take in free grievances that took off on a platform the incident is not loud on, within
-    the longest scan window of its first onset, and are at least `beside_similarity` alike.
+    the longest scan window of its first onset, and are at least `beside_similarity` alike
+    (a blog's, at the long-form scale).
 
     A storm's first leg is often too weak to open anything alone, and told in other words than
     the legs that do: its spike stands apart, and without it the path would start at the
@@ -287,7 +294,8 @@ def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> 
         if g["incident"] is not None or not g["spikes"]:
             continue
         beside = any(p not in theirs and abs(s["onset"] - start) <= window for p, s in g["spikes"].items())
-        if beside and grievances.likeness(state, [gid], inc["members"], cfg) >= cfg.beside_similarity:
+        bar = _long_form_scaled(cfg.beside_similarity, set(g["spikes"]), set(theirs), cfg)
+        if beside and grievances.likeness(state, [gid], inc["members"], cfg) >= bar:
             _join(state, inc, [gid])
 
 

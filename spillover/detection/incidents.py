@@ -92,8 +92,13 @@ def _link_bar(state: dict[str, Any], gid: int, other: int, cfg: DetectorConfig) 
     on a short-form one too (one loud nowhere yet is judged as any). A blog post's embedding
     is the whole post's, framing and all (long_form.py), so a storm's blog posts are less like
     its tweets than its tweets are like each other."""
-    mine, theirs = (set(state["grievances"][g]["spikes"]) for g in (gid, other))
-    return cfg.long_form_link_similarity if _one_long_form(mine, theirs) else cfg.link_similarity
+    return cfg.long_form_link_similarity if _one_long_form(_loud_on(state, gid), _loud_on(state, other)) \
+        else cfg.link_similarity
+
+
+def _loud_on(state: dict[str, Any], gid: int) -> set[str]:
+    """The platforms grievance gid has spiked on."""
+    return set(state["grievances"][gid]["spikes"])
 
 
 def _join_bar(mine: set[str], theirs: set[str], cfg: DetectorConfig) -> float:
@@ -261,8 +266,7 @@ def _loud_groups_alike(state: dict[str, Any], gid: int, other: int, cfg: Detecto
     mine, theirs = _loud_kin(state, gid, cfg), _loud_kin(state, other, cfg)
     if set(mine) & set(theirs):
         return True
-    bar = _long_form_scaled(cfg.loud_groups_similarity, *(set(state["grievances"][g]["spikes"]) for g in (gid, other)),
-                            cfg)
+    bar = _long_form_scaled(cfg.loud_groups_similarity, _loud_on(state, gid), _loud_on(state, other), cfg)
     return grievances.likeness(state, mine, theirs, cfg) >= bar
 
 
@@ -294,7 +298,7 @@ def _gather(state: dict[str, Any], inc: dict[str, Any], cfg: DetectorConfig) -> 
         if g["incident"] is not None or not g["spikes"]:
             continue
         beside = any(p not in theirs and abs(s["onset"] - start) <= window for p, s in g["spikes"].items())
-        bar = _long_form_scaled(cfg.beside_similarity, set(g["spikes"]), set(theirs), cfg)
+        bar = _long_form_scaled(cfg.beside_similarity, _loud_on(state, gid), set(theirs), cfg)
         if beside and grievances.likeness(state, [gid], inc["members"], cfg) >= bar:
             _join(state, inc, [gid])
 

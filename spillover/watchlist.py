@@ -78,6 +78,17 @@ class Watchlist:
             brands.append(brand)
         return cls(tuple(brands))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The watchlist as its YAML file is written (what `from_dict` reads back)."""
+        return {"brands": [{"name": b.name, **({"aliases": list(b.aliases)} if b.aliases else {}),
+                            **({"playbook": dict(b.playbook)} if b.playbook else {}),
+                            **({"detection": dict(b.detection)} if b.detection else {}), **b.targets}
+                           for b in self.brands]}
+
+    def describe(self) -> str:
+        """One line naming each brand with its aliases, for a log."""
+        return "; ".join(f"{b.name} ({', '.join(b.aliases)})" if b.aliases else b.name for b in self.brands)
+
     @property
     def detection(self) -> dict[str, dict[str, Any]]:
         """Each brand's own detection settings, for the brands that have any."""
@@ -95,6 +106,12 @@ class Watchlist:
             if match and (best is None or match.start() < best[0]):
                 best = (match.start(), brand)
         return best[1] if best else None
+
+    def blank(self, text: str) -> str:
+        """`text` with every watched name and alias in it blanked out."""
+        for _, pattern in self._patterns:
+            text = pattern.sub(" ", text)
+        return text
 
     @cached_property
     def _patterns(self) -> list[tuple[str, re.Pattern]]:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
+from collections import Counter
 
 import pytest
 import yaml
@@ -13,6 +15,7 @@ from spillover.demo import Demo, WorkerProcess
 from spillover.detection import Detector
 from spillover.enrichment import Rejection, parse
 from spillover.kafka_io import ensure_topics, json_producer, read_topic
+from spillover.records import IncidentEvent
 from spillover.replay import read_lines, run_replay
 from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH, SAMPLE_WATCHLIST
 from spillover.watchlist import Watchlist
@@ -52,6 +55,60 @@ def test_stream_and_replay_report_the_same_incidents(sample_run, model):
     run_replay(lines, model, Detector.for_watchlist(settings.detection, watchlist), watchlist, replayed.append,
                max_future_s=settings.detection.max_future_minutes * 60)
     assert replayed and canonical(result.incidents) == canonical(replayed)
+
+
+@pytest.fixture(scope="module")
+def unwatched_replay(tmp_path_factory):
+    """`spillover replay` of the sample with no watchlist, as of a file nobody wrote one for."""
+    from spillover.cli.main import main
+
+    folder = tmp_path_factory.mktemp("unwatched")
+    out, dlq = folder / "incidents.jsonl", folder / "dlq.jsonl"
+    assert main(["replay", "--input", str(SAMPLE_POSTS), "--output", str(out), "--dlq", str(dlq), "--quiet"]) == 0
+    return out, dlq
+
+
+def _events(lines) -> list[IncidentEvent]:
+    return [IncidentEvent.from_dict(json.loads(line)) for line in lines if line.strip()]
+
+
+def _but_playbook(events) -> list[str]:
+    """The events as canonical() has them, less the on-call team, which only a watchlist names."""
+    return sorted(json.dumps({k: v for k, v in json.loads(e.to_json()).items() if k != "playbook"}, sort_keys=True)
+                  for e in events)
+
+
+def test_replay_without_a_watchlist_finds_the_posts_without_brand_by_the_brands_the_file_names(sample_run,
+                                                                                               unwatched_replay):
+    # One post in ten of the sample has no `brand`; with the watchlist written for it and with
+    # none, the same incidents (less the on-call team the watchlist names), and only the posts
+    # that name no brand dead-lettered for it.
+    _, _, result = sample_run
+    out, dlq = unwatched_replay
+    assert _but_playbook(_events(out.read_text().splitlines())) == _but_playbook(result.incidents)
+    codes = Counter(json.loads(line)["code"] for line in dlq.read_text().splitlines())
+    assert codes["unknown_brand"] == 3 and sum(codes.values()) == result.dead_lettered
+
+
+def test_demo_of_a_file_without_a_watchlist_reports_what_replay_reports(broker, unwatched_replay, tmp_path):
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    settings = isolated_settings(broker).replace("app", watchlist="")
+    config = tmp_path / "settings.yaml"
+    config.write_text(yaml.safe_dump(settings.to_dict()))
+    litter = set(Path(tempfile.gettempdir()).glob("spillover-watchlist-*"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPILLOVER_")}
+    demo = subprocess.run([sys.executable, "-m", "spillover.cli.main", "demo", "--input", str(SAMPLE_POSTS),
+                           "--json", "--config", str(config)], capture_output=True, text=True, env=env, timeout=600)
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    assert "no --watchlist; watching the brands the input's posts name: Fjord Mobile, Kettle & Crumb, " \
+           "Northwind Air" in demo.stderr
+    out, _ = unwatched_replay
+    assert canonical(_events(demo.stdout.splitlines())) == canonical(_events(out.read_text().splitlines()))
+    assert set(Path(tempfile.gettempdir()).glob("spillover-watchlist-*")) == litter  # the file it wrote, removed
 
 
 def test_a_brands_own_detection_settings_apply_in_the_stream_as_in_replay(broker, model, tmp_path):

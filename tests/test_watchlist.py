@@ -1,5 +1,10 @@
+import json
+
 import pytest
 
+from spillover.implied_watchlist import implied_watchlist
+from spillover.replay import read_lines
+from spillover.scenarios import SAMPLE_POSTS, SAMPLE_WATCHLIST
 from spillover.watchlist import Watchlist
 
 
@@ -71,3 +76,63 @@ def test_what_may_be_a_typo_but_watches_as_meant_is_a_warning(tmp_path, caplog):
     assert any(m.startswith(f"{path}: brand 'Acme': unknown key 'alias', left alone") for m in warned)
     assert any(m.startswith(f"{path}: brand 'Acme': unknown key 'notes', left alone") for m in warned)
     assert f"{path}: brand 'ACME' is listed twice; a post naming it counts for the first entry" in warned
+
+
+def _lines(*posts: tuple[str | None, str]) -> list[bytes]:
+    """POSTS.jsonl lines of (brand or None, text)."""
+    return [json.dumps({"id": f"twitter:{i}", "platform": "twitter", "text": text, "created_at": "2026-03-02T10:00:00Z",
+                        **({"brand": brand} if brand else {})}).encode() for i, (brand, text) in enumerate(posts)]
+
+
+def test_a_file_without_a_watchlist_implies_one_of_the_brands_it_names_as_people_write_them():
+    lines = _lines(*[("Northwind Air", t) for t in (
+        "Northwind lost my bag", "Northwind Air cancelled again", "northwind delayed", "asked @NorthwindHQ twice",
+        "Northwind is fine", "@NorthwindHQ no answer", "@northwindhq still nothing")],
+                   *[("Kettle & Crumb", "Kettle & Crumb sold me stale bread")] * 2, ("Parcelo", "Parcelo lost it"))
+    implied = implied_watchlist(lines)
+    assert [b.name for b in implied.brands] == ["Kettle & Crumb", "Northwind Air", "Parcelo"]
+    told = {
+        "Northwind lost my bag again": "Northwind Air",        # its first word, written as a name
+        "so @NorthwindAir lost my bag": "Northwind Air",        # the name run together, as a handle
+        "#northwindair worst airline": "Northwind Air",
+        "@NorthwindHQ where is my bag": "Northwind Air",        # a handle its own posts use
+        "never again, Kettle and Crumb": "Kettle & Crumb",      # "&" read as "and"
+        "#KettleCrumb stale bread": "Kettle & Crumb",
+        "@Parcelo my parcel is gone": "Parcelo",                # a one-word name as a handle
+        "the weather is nice": None,
+    }
+    assert {text: implied.resolve(text) for text in told} == told
+    assert Watchlist.from_dict(implied.to_dict()) == implied
+
+
+def test_an_implied_watchlist_leaves_out_words_that_may_name_something_else():
+    lines = _lines(
+        # "kettle" written as an ordinary word in the brand's own posts: not its name.
+        *[("Kettle & Crumb", "my kettle broke, so I went to Kettle & Crumb")] * 2,
+        *[("Kettle & Crumb", "the kettle at Kettle & Crumb is broken")] * 3,
+        # "Helio" begins two brands' names; "@HelioSupport" is used by both.
+        *[("Helio Bank", "Helio froze my card, @HelioSupport")] * 3,
+        *[("Helio Air", "Helio lost my bag @HelioSupport")] * 3,
+        # "Sky" is too short a word to be taken for a name, however it is written.
+        *[("Sky Mobile", "Sky cut my signal")] * 5,
+        # Used twice only: not enough to go by.
+        *[("Fjord Mobile", "Fjord billed me twice")] * 2)
+    implied = implied_watchlist(lines)
+    for text in ("my kettle is broken", "Helio froze my card", "@HelioSupport please", "Sky is blue today",
+                 "Fjord billed me"):
+        assert implied.resolve(text) is None, text
+    assert implied.resolve("Helio Air lost my bag") == "Helio Air"
+    assert implied.resolve("#SkyMobile down") == "Sky Mobile"
+
+
+def test_the_demo_sample_implies_the_watchlist_written_for_it():
+    # The sample's posts without `brand` (one in ten), attributed by the brands the file names,
+    # go to the brands its own watchlist gives them; the same five name none (three misspell the
+    # brand, two have no good timestamp either).
+    lines = list(read_lines(str(SAMPLE_POSTS)))
+    implied, written = implied_watchlist(lines), Watchlist.load(SAMPLE_WATCHLIST)
+    posts = [p for p in (json.loads(line) for line in lines if line.startswith(b"{"))
+             if isinstance(p.get("text"), str) and not p.get("brand")]
+    told = {p["id"]: written.resolve(p["text"]) for p in posts}
+    assert len(posts) > 250 and {p["id"]: implied.resolve(p["text"]) for p in posts} == told
+    assert sum(brand is None for brand in told.values()) == 5

@@ -54,6 +54,7 @@ def settings_from(args: argparse.Namespace, **extra: object) -> Settings:
 
 
 LOG_FORMATS = ("text", "json")
+SHOWN_BRANDS = 8  # brands named on one line of stderr
 
 
 def setup_logging(level: str, log_format: str = "text") -> None:
@@ -111,6 +112,24 @@ def say(message: str, level: int = logging.INFO, prefix: str = "") -> None:
     record = logging.LogRecord("spillover", level, __file__, 0, message, (), None)
     for handler in handlers:
         handler.handle(record)  # past the level check, which loggers make before handing it over
+
+
+def watchlist_for(path: str, lines: list[bytes], command: str):
+    """The watchlist at `path`; without one, the brands the input's `brand` fields name, said on
+    stderr, since its posts without `brand` are attributed by them."""
+    from ..implied_watchlist import implied_watchlist
+    from ..watchlist import Watchlist
+
+    if path:
+        return Watchlist.load(path)
+    watchlist = implied_watchlist(lines)
+    names = [b.name for b in watchlist.brands]
+    if names:
+        shown = ", ".join(names[:SHOWN_BRANDS]) + (f" and {len(names) - SHOWN_BRANDS} more" if
+                                                    len(names) > SHOWN_BRANDS else "")
+        say(f"{command}: no --watchlist; watching the brands the input's posts name: {shown}")
+        logging.getLogger("spillover").info("%s: implied watchlist: %s", command, watchlist.describe())
+    return watchlist
 
 
 def json_handlers() -> list[logging.Handler]:

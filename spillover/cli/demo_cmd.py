@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 
+import yaml
 from tqdm import tqdm
 
 from ..broker import BrokerError
@@ -19,6 +22,7 @@ from .common import (
     say,
     settings_from,
     setup_logging,
+    watchlist_for,
 )
 from .format import human
 from .progress import progress
@@ -28,7 +32,9 @@ def register(sub) -> None:
     p = sub.add_parser("demo", help="run the whole pipeline over a scenario on the embedded broker",
                        description="Starts a local Kafka-compatible broker (unless --broker is given), a "
                                    "stream worker and a replay connector over the bundled scenario (or "
-                                   "--input), prints every incident event, and exits 0 once drained.")
+                                   "--input), prints every incident event, and exits 0 once drained. "
+                                   "With --input and no --watchlist, the brands the file's `brand` fields "
+                                   "name are watched, as replay watches them.")
     add_common(p)
     p.add_argument("--input", metavar="POSTS.jsonl", help="scenario to replay (default: the bundled sample)")
     p.add_argument("--json", action="store_true", help="incident events as JSON lines on stdout, nothing else")
@@ -43,6 +49,16 @@ def run(args) -> int:
     settings = settings_from(args)
     setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     lines = list(read_lines(args.input or str(SAMPLE_POSTS)))
+    if settings.app.watchlist:
+        return _run(args, settings, lines)
+    # The worker reads its watchlist from a file: the one the input implies, as replay's.
+    with tempfile.TemporaryDirectory(prefix="spillover-watchlist-") as folder:
+        path = Path(folder) / "watchlist.yaml"
+        path.write_text(yaml.safe_dump(watchlist_for("", lines, "demo").to_dict()), encoding="utf-8")
+        return _run(args, settings.replace("app", watchlist=str(path)), lines)
+
+
+def _run(args, settings, lines: list[bytes]) -> int:
     bars = {stage: progress(len(lines), stage, position=i)
             for i, stage in enumerate(("publish", "process"))}
 

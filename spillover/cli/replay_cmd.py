@@ -6,8 +6,7 @@ import sys
 
 from ..detection import Detector
 from ..replay import incident_line, read_lines, run_replay, sort_by_event_time
-from ..watchlist import Watchlist
-from .common import EXIT_OK, add_common, say, settings_from, setup_logging
+from .common import EXIT_OK, add_common, say, settings_from, setup_logging, watchlist_for
 from .progress import progress
 
 
@@ -15,7 +14,9 @@ def register(sub) -> None:
     p = sub.add_parser("replay", help="run enrichment + detection over a POSTS.jsonl file (no broker)",
                        description="Same code as the stream workers, driven from a file: posts are taken "
                                    "in file order (the order the stream would receive them) and every "
-                                   "window uses created_at. Writes incident events as JSON lines.")
+                                   "window uses created_at. Writes incident events as JSON lines. Without "
+                                   "--watchlist, the brands the file's `brand` fields name are watched, so "
+                                   "a post without `brand` that names one of them is attributed to it.")
     add_common(p, broker=False)
     p.add_argument("--input", required=True, metavar="POSTS.jsonl", help="posts, one JSON object per line")
     p.add_argument("--output", metavar="INCIDENTS.jsonl", help="where to write incident events (default stdout)")
@@ -35,7 +36,7 @@ def run(args) -> int:
     lines = list(read_lines(args.input))
     if args.sort:
         lines = sort_by_event_time(lines)
-    watchlist = Watchlist.load(settings.app.watchlist)
+    watchlist = watchlist_for(settings.app.watchlist, lines, "replay")
     model = SentimentModel.load(settings.model)
     detector = Detector.for_watchlist(settings.detection, watchlist)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout

@@ -38,12 +38,12 @@ def parse(key: bytes | None, value: bytes | None, watchlist: Watchlist, max_futu
     try:
         post = RawPost.from_bytes(value)
         _not_ahead(post, max_future_s, time.time() if now is None else now)
-        if not post.brand:
+        brand = watchlist.named(post.brand) if post.brand else None
+        if brand is None:
             brand = watchlist.resolve(post.text)
             if brand is None:
                 raise ValidationError("unknown_brand", "post has no brand and names no watched brand")
-            post = dataclasses.replace(post, brand=brand)
-        return post
+        return post if brand == post.brand else dataclasses.replace(post, brand=brand)
     except ValidationError as exc:
         return Rejection(key, value, exc.code, str(exc))
 

@@ -44,10 +44,11 @@ CAPITALISED = 0.5
 
 def implied_watchlist(lines: Iterable[bytes]) -> Watchlist:
     """The brands named by the `brand` field of the posts in `lines`, with their aliases."""
-    posts = [post for post in map(_post, lines) if post is not None and post.brand]
+    posts = [(name, post.text) for post in map(_post, lines)
+             if post is not None and (name := Watchlist().named(post.brand or ""))]
     names: dict[str, str] = {}  # casefolded -> as first written
-    for post in posts:
-        names.setdefault(post.brand.casefold(), post.brand)
+    for name, _ in posts:
+        names.setdefault(name.casefold(), name)
     uses, written = _uses(posts, names)
     brands = []
     for key, name in sorted(names.items()):
@@ -57,7 +58,7 @@ def implied_watchlist(lines: Iterable[bytes]) -> Watchlist:
     return Watchlist(tuple(brands))
 
 
-def _uses(posts: list[RawPost], names: dict[str, str]) -> tuple[dict[str, Counter], dict[str, Counter]]:
+def _uses(posts: list[tuple[str, str]], names: dict[str, str]) -> tuple[dict[str, Counter], dict[str, Counter]]:
     """For each first word of a name, and each handle or hashtag holding one: how many posts of
     each brand use it, and how it is written (casefolded word -> brand or form -> count)."""
     stems = {_stem(name).casefold() for name in names.values() if _stem(name)}
@@ -66,11 +67,11 @@ def _uses(posts: list[RawPost], names: dict[str, str]) -> tuple[dict[str, Counte
     full_names = Watchlist(tuple(Brand(name, _aliases(name)) for name in names.values()))
     uses: dict[str, Counter] = defaultdict(Counter)
     written: dict[str, Counter] = defaultdict(Counter)
-    for post in posts:
-        said = [w for w in WORD.findall(full_names.blank(post.text)) if w.casefold() in stems]
-        said += [h for h in HANDLE.findall(post.text) if any(s in h.casefold() for s in stems)]
+    for brand, text in posts:
+        said = [w for w in WORD.findall(full_names.blank(text)) if w.casefold() in stems]
+        said += [h for h in HANDLE.findall(text) if any(s in h.casefold() for s in stems)]
         for word in {w.casefold() for w in said}:
-            uses[word][post.brand.casefold()] += 1
+            uses[word][brand.casefold()] += 1
         for word in said:
             written[word.casefold()][word] += 1
     return uses, written

@@ -107,6 +107,23 @@ class Watchlist:
                 best = (match.start(), brand)
         return best[1] if best else None
 
+    def named(self, brand: str) -> str | None:
+        """The brand a post's `brand` field means: the watched brand it spells, whatever its case
+        or spacing, or one of that brand's aliases ("@NorthwindAir"); the field as written, but
+        trimmed, for a brand not watched; None for a field of blanks."""
+        brand = " ".join(brand.split())
+        return self._by_name.get(brand.casefold(), brand) if brand else None
+
+    @cached_property
+    def _by_name(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for b in self.brands:  # names first, so a name never loses to another brand's alias
+            names.setdefault(b.name.casefold(), b.name)
+        for b in self.brands:
+            for alias in b.aliases:
+                names.setdefault(" ".join(alias.split()).casefold(), b.name)
+        return names
+
     def blank(self, text: str) -> str:
         """`text` with every watched name and alias in it blanked out."""
         for _, pattern in self._patterns:

@@ -21,6 +21,21 @@ def line(created_at: str) -> bytes:
                        "created_at": created_at}).encode()
 
 
+@pytest.mark.parametrize("brand, counted_as", [
+    ("Fjord Mobile", "Fjord Mobile"),
+    ("fjord mobile", "Fjord Mobile"),       # another producer's spelling: the same brand's state
+    ("  Fjord   Mobile ", "Fjord Mobile"),
+    ("FJORD", "Fjord Mobile"),              # one of the brand's aliases
+    (" Acme ", "Acme"),                     # not watched: kept as written, less the blanks
+    ("   ", "Fjord Mobile"),                # blanks name nothing: the text decides
+])
+def test_a_brand_field_counts_for_the_watched_brand_it_spells(brand, counted_as):
+    raw = json.dumps({"id": "twitter:1", "platform": "twitter", "text": "Fjord billed me twice", "brand": brand,
+                      "created_at": "2026-11-25T11:00:00Z"}).encode()
+    post = parse(None, raw, WATCHLIST, now=NOW)
+    assert not isinstance(post, Rejection) and post.brand == counted_as
+
+
 def test_a_post_dated_far_ahead_of_the_clock_is_rejected_with_its_reason():
     got = parse(None, line("2999-01-01T00:00:00Z"), WATCHLIST, max_future_s=3600, now=NOW)
     assert isinstance(got, Rejection) and got.code == "future_timestamp"

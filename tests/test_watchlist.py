@@ -88,7 +88,8 @@ def test_a_file_without_a_watchlist_implies_one_of_the_brands_it_names_as_people
     lines = _lines(*[("Northwind Air", t) for t in (
         "Northwind lost my bag", "Northwind Air cancelled again", "northwind delayed", "asked @NorthwindHQ twice",
         "Northwind is fine", "@NorthwindHQ no answer", "@northwindhq still nothing")],
-                   *[("Kettle & Crumb", "Kettle & Crumb sold me stale bread")] * 2, ("Parcelo", "Parcelo lost it"))
+                   *[("Kettle & Crumb", "Kettle & Crumb sold me stale bread")] * 2, ("Parcelo", "Parcelo lost it"),
+                   ("northwind  AIR", "one brand however its field is spelt"))
     implied = implied_watchlist(lines)
     assert [b.name for b in implied.brands] == ["Kettle & Crumb", "Northwind Air", "Parcelo"]
     told = {

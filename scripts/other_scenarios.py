@@ -33,6 +33,7 @@ from spillover.detection.baseline import HourlyBaseline  # noqa: E402
 from spillover.evaluation import evaluate  # noqa: E402
 from spillover.models.pipeline import SentimentModel  # noqa: E402
 from spillover.settings import load_settings  # noqa: E402
+from spillover.watchlist import Watchlist  # noqa: E402
 
 T0 = datetime(2026, 5, 4, tzinfo=timezone.utc)  # a Monday
 DAYS = 4
@@ -196,7 +197,8 @@ def main() -> None:
     seeds = parse_seeds(args.seeds)
     scenarios = [Scenario(seed, args.thin).build() for seed in seeds]
     detectors = {"spillover": lambda: Detector(settings.detection), "hourly baseline": HourlyBaseline}
-    scores = evaluate(scenarios, SentimentModel.load(settings.model), detectors, None)
+    # Every post carries its brand: no watchlist is needed to attribute one.
+    scores = evaluate(scenarios, SentimentModel.load(settings.model), detectors, Watchlist())
     titles = [title for title, _ in COLUMNS]
     print(f"{len(seeds)} scenarios from another hand (seeds {args.seeds}{', thin legs' if args.thin else ''}); "
           f"{scores['spillover'].planted} planted incidents, {scores['spillover'].decoys} decoys")

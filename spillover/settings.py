@@ -122,9 +122,13 @@ class DetectionSettings:
     # complaints that the platform's current volume of other posts implies expected (its daily
     # rhythm is not known yet, and a first afternoon looks like a burst everywhere). A newly
     # watched brand's loud storm is then caught within hours instead of missed for a day. Set
-    # `min_history_hours` to `warmup_hours` to keep a new platform silent that long.
+    # `min_history_hours` to `warmup_hours` to keep a new platform silent that long. A
+    # grievance is also expected at least its share of all the brand's posts so far, on every
+    # platform (a few hours of one platform can hold a third of its usual complaints by chance).
+    # At 1, alpha shrinks with the share of the warm-up still to learn; at 8 (before) a brand
+    # watched for half a day heard only its loudest storms.
     min_history_hours: float = 4.0
-    learning_strictness: float = 8.0
+    learning_strictness: float = 1.0
     baseline_hours: int = 72
     # Where the brand's days begin, in hours from UTC (-5: New York, 5.5: India): its weekdays,
     # and so its weekends, are learnt as its audience lives them. Best set per brand.

@@ -10,6 +10,7 @@ from spillover.detection import Detector, traffic
 from spillover.detection.significance import negative_binomial_sf, poisson_sf
 from spillover.detection.terms import merge_terms
 from spillover.settings import DetectionSettings
+from spillover.timeutil import to_epoch
 from spillover.watchlist import Watchlist
 
 SETTINGS = DetectionSettings()
@@ -46,6 +47,27 @@ def test_negative_binomial_tail_matches_closed_forms_and_tends_to_poisson():
 
 def test_ordinary_traffic_with_daily_rhythm_raises_nothing():
     events, _ = run(background(days=5))
+    assert events == []
+
+
+@pytest.mark.parametrize("start_h, complaints", [(10, 12), (12, 8)])
+def test_a_storm_on_a_newly_watched_brands_first_day_is_found(start_h, complaints):
+    """Watched since midnight, the brand's platforms are still learning their usual at ten in
+    the morning; a storm then (facebook, and twitter an hour later, half as loud again, over
+    two hours each) is asked for more than once they are warm, but is found."""
+    storm = burst("facebook", start_h, complaints, 2) + burst("twitter", start_h + 1, complaints * 3 // 2, 2)
+    events, _ = run(by_time(background(days=2) + storm))
+    opened = [e for e in events if e.status == "opened"]
+    assert [tuple(e.path) for e in opened] == [("facebook", "twitter")]
+    assert to_epoch(opened[0].detected_at) <= T0 + (start_h + 3) * HOUR
+
+
+def test_a_first_morning_quiet_by_chance_does_not_make_the_brands_usual_complaint_a_storm():
+    """The brand's one recurring complaint ("acme app is slow", a fifth of its posts) came to
+    facebook three times in its first fourteen hours instead of eleven, by chance; the four
+    afternoon hours then bring ten. Facebook alone, that is several times its own first
+    morning, but the brand's other platforms have heard that complaint all along."""
+    events, _ = run(background())
     assert events == []
 
 

@@ -58,6 +58,8 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     if sum(recent.values()) < least:
         return None
     rate = _expected_rate(seen, usual, cfg)
+    if learning:
+        rate = max(rate, _brand_share_rate(state, group, b, usual, cfg))
     recent = list(recent.items())
     for w in cfg.windows:
         n = sum(c for k, c in recent if k > b - w)
@@ -258,6 +260,31 @@ def _expected_rate(seen: int, usual: traffic.Usual, cfg: DetectorConfig) -> floa
     """
     prior = max(cfg.topic_prior_share * usual.neg_per_bucket, cfg.prior_per_bucket)
     return (seen + prior * cfg.prior_buckets) / (usual.span + cfg.prior_buckets)
+
+
+# Posts the brand's histories must hold, all platforms together, before the group's share of
+# them is taken as its rate on a learning platform.
+LEAST_SHARE_POSTS = 50
+
+
+def _brand_share_rate(state: dict[str, Any], group: list[int], b: int, usual: traffic.Usual,
+                      cfg: DetectorConfig) -> float:
+    """The group's rate on a learning platform as its share of all the brand's posts, on every
+    platform's history, times this platform's posts per bucket.
+
+    A few hours of one platform say little: by chance its first morning can hold a third of the
+    complaints it usually gets, and the next afternoon then looks like a burst of the brand's
+    one recurring complaint. The brand's busier platforms have seen that complaint all along.
+    A new grievance's share is nothing, and its bar stays the prior's."""
+    mine = posts = 0
+    for name, plat in state["platforms"].items():
+        lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
+        if hi < lo:
+            continue
+        there = traffic.usual(plat, b, cfg)
+        posts += there.mean * there.span
+        mine += _group_counts(state, group, name, b, lo, hi)[1]
+    return mine / posts * usual.mean if posts >= LEAST_SHARE_POSTS else 0.0
 
 
 def onset(rows: dict[int, list], b: int, expected_per_bucket: float, cfg: DetectorConfig) -> tuple[float, int]:

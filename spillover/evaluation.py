@@ -16,6 +16,7 @@ platform's `first_seen` is from its planted take-off, as last reported.
 """
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -263,16 +264,60 @@ class CachedModel:
         return [self._cache[t] for t in texts]
 
 
+def read_truth(path: str) -> list[dict[str, Any]]:
+    """A ground-truth file as `spillover simulate --truth` writes it, one planted incident or
+    decoy per line; ValueError naming the line for one that cannot be scored. Each needs `id`,
+    `brand`, `kind` ("incident", or a decoy's kind) and `post_ids`; an incident its `path`
+    (two platforms or more, in the order the grievance reached them) and the `onsets` of those
+    platforms (RFC 3339). `evident` (when each platform's third post came), `first_posts`,
+    `speed` and `strength` are optional."""
+    truth = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                truth.append(_planted(line, f"{path}, line {n}"))
+    return truth
+
+
+def _planted(line: str, where: str) -> dict[str, Any]:
+    try:
+        t = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: not JSON ({exc.msg})") from None
+    if not isinstance(t, dict):
+        raise ValueError(f"{where}: expected an object with id, brand, kind and post_ids")
+    for key in ("id", "brand", "kind"):
+        if not isinstance(t.get(key), str) or not t[key]:
+            raise ValueError(f"{where}: {key!r} must be a non-empty string")
+    if not isinstance(t.get("post_ids"), list) or not all(isinstance(i, str) for i in t["post_ids"]):
+        raise ValueError(f"{where}: 'post_ids' must be a list of post ids")
+    if t["kind"] != "incident":
+        return t
+    path, onsets = t.get("path"), t.get("onsets")
+    if not isinstance(path, list) or len(path) < 2 or not all(isinstance(p, str) for p in path):
+        raise ValueError(f"{where}: an incident's 'path' must list the two or more platforms it reached, in order")
+    if not isinstance(onsets, dict) or set(path) - set(onsets):
+        raise ValueError(f"{where}: an incident's 'onsets' must give when it took off on each platform of its path")
+    for platform in path:
+        try:
+            to_epoch(onsets[platform])
+        except (TypeError, ValueError):
+            raise ValueError(f"{where}: onset {onsets[platform]!r} on {platform} is not an RFC 3339 time") from None
+    return t
+
+
 def evaluate(scenarios: Iterable[tuple[list[bytes], list[dict]]], model, detectors: dict[str, Callable[[], Any]],
-             watchlist, on_progress: Callable[[int], None] = lambda n: None) -> dict[str, Score]:
-    """Run each detector over each scenario (same enrichment), and add up their scores."""
+             watchlist, on_progress: Callable[[int], None] = lambda n: None,
+             max_future_s: float = 0.0) -> dict[str, Score]:
+    """Run each detector over each scenario (same enrichment), and add up their scores.
+    `max_future_s` as for `run_replay` (0: generated scenarios may be dated after today)."""
     from .replay import run_replay
 
     cached, totals = CachedModel(model), {name: Score() for name in detectors}
     for n, (lines, truth) in enumerate(scenarios):
         for name, make in detectors.items():
             events: list[IncidentEvent] = []
-            run_replay(lines, cached, make(), watchlist, events.append)
+            run_replay(lines, cached, make(), watchlist, events.append, max_future_s=max_future_s)
             scored = score(truth, events)
             for case in scored.cases:
                 case["scenario"] = n  # its position among the scenarios

@@ -257,6 +257,60 @@ def test_evaluate_prints_json_figures_and_the_cases_of_each_seed(model, capsys):
     assert wrong == ours["planted"] - round(ours["path_right"] * ours["found"])
 
 
+@pytest.mark.model
+def test_evaluate_scores_a_file_of_ones_own_against_what_happened_in_it(model, capsys):
+    """A backtest: the demo's sample and its truth, no watchlist (its posts name their brands).
+    Its post dated in the year 2999 is set aside as replay sets it aside: taken as now, it
+    would leave every later post of its brand too late to count, and a storm unseen."""
+    from spillover.cli.main import main
+    from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH
+
+    assert main(["evaluate", "--input", str(SAMPLE_POSTS), "--truth", str(SAMPLE_TRUTH), "--json", "--details"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["input"] == str(SAMPLE_POSTS) and out["truth"] == str(SAMPLE_TRUTH)
+    ours = out["results"]["spillover"]
+    assert (ours["found"], ours["planted"], ours["decoys_raised"], ours["decoys"]) == (2, 2, 0, 2)
+    assert ours["path_right"] == 1.0
+    # The sample's one report that matches nothing planted, told without a seed.
+    assert [(c["case"], c["brand"]) for c in out["cases"]] == [("false_alarm", "Northwind Air")]
+    assert "seed" not in out["cases"][0]
+
+
+@pytest.mark.parametrize("line, told", [
+    ("not json", "line 2: not JSON"),
+    ('{"id": "x", "brand": "Acme", "kind": "incident", "post_ids": ["a"]}', "line 2: an incident's 'path' must"),
+    ('{"id": "x", "brand": "Acme", "kind": "incident", "post_ids": ["a"], "path": ["twitter", "blog"], '
+     '"onsets": {"twitter": "2026-03-02T10:00:00Z"}}', "line 2: an incident's 'onsets' must give"),
+    ('{"id": "x", "brand": "Acme", "kind": "incident", "post_ids": ["a"], "path": ["twitter", "blog"], '
+     '"onsets": {"twitter": "2026-03-02T10:00:00Z", "blog": "noon"}}', "line 2: onset 'noon' on blog is not"),
+    ('{"id": "x", "brand": "Acme", "kind": "decoy_single_platform", "post_ids": "a"}',
+     "line 2: 'post_ids' must be a list"),
+    ('{"id": "x", "kind": "incident", "post_ids": []}', "line 2: 'brand' must be a non-empty string"),
+])
+def test_evaluate_refuses_a_truth_file_it_cannot_score_naming_the_line(line, told, tmp_path, capsys):
+    from spillover.cli.main import main
+    from spillover.scenarios import SAMPLE_POSTS
+
+    truth = tmp_path / "truth.jsonl"
+    truth.write_text('{"id": "d", "brand": "Acme", "kind": "decoy_happy_spike", "post_ids": []}\n' + line + "\n")
+    assert main(["evaluate", "--input", str(SAMPLE_POSTS), "--truth", str(truth)]) == 2
+    assert f"{truth}, {told}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, told", [
+    (["--input", "posts.jsonl"], "--input and --truth go together"),
+    (["--truth", "truth.jsonl"], "--input and --truth go together"),
+    (["--input", "posts.jsonl", "--truth", "truth.jsonl", "--seeds", "3", "--rise", "sharp"],
+     "--seeds, --rise describe generated scenarios, not --input"),
+    (["--input", "no-such.jsonl", "--truth", "truth.jsonl"], "cannot read no-such.jsonl"),
+])
+def test_evaluate_of_a_file_refuses_what_does_not_go_with_it(argv, told, capsys):
+    from spillover.cli.main import main
+
+    assert main(["evaluate", *argv]) == 2
+    assert told in capsys.readouterr().err
+
+
 def test_evaluate_tries_a_watchlists_brand_settings_on_the_scenarios_brands_of_that_name(tmp_path, capsys):
     from spillover.cli.evaluate_cmd import brand_tuning
     from spillover.scenarios.generator import watchlist_yaml

@@ -5,7 +5,7 @@ import json
 import logging
 
 from ..scenarios.generator import RISE, WORDINGS
-from .common import EXIT_USAGE, add_common, fail, say, settings_from, setup_logging
+from .common import EXIT_USAGE, add_common, fail, say, settings_from, setup_logging, watchlist_for
 from .progress import progress
 
 COLUMNS = (("recall", "recall"), ("precision", "precision"), ("decoys", "decoys_raised"), ("duplicates", "duplicates"),
@@ -38,6 +38,13 @@ def register(sub) -> None:
                    help="also list what went wrong for the detector, case by case: incidents missed, decoys "
                         "raised, wrong paths, platforms an incident never reached, reports that match "
                         "nothing, duplicates")
+    p.add_argument("--input", metavar="POSTS.jsonl",
+                   help="instead of generated scenarios: score a file of your own, with --truth (a backtest "
+                        "on posts whose incidents you know); without --watchlist, the brands its posts name")
+    p.add_argument("--truth", metavar="TRUTH.jsonl",
+                   help="with --input: what really happened in it, one planted incident or decoy per line, as "
+                        "`spillover simulate --truth` writes it (id, brand, kind, post_ids; an incident's path "
+                        "and onsets)")
     p.add_argument("--model", help="model name (default: the shipped model)")
     p.add_argument("--throughput", action="store_true",
                    help="instead: enriched posts per second through the detector alone, on one core, and "
@@ -60,7 +67,7 @@ def register(sub) -> None:
                    help="what people write: suite (the words the detector was tuned on) or unseen (four "
                         "other brands, of other trades, with their own grievances and chatter, written "
                         "another way and never tuned on; the same plans, rhythm and volumes)")
-    p.set_defaults(run=run)
+    p.set_defaults(run=run, scenario_defaults={name: p.get_default(name) for name in SCENARIO_OPTIONS})
 
 
 def brand_tuning(path: str, scenario_brands: set[str]) -> dict[str, dict]:
@@ -93,10 +100,6 @@ def parse_seeds(text: str) -> list[int]:
 
 
 def run(args) -> int:
-    from ..detection import Detector
-    from ..detection.baseline import HourlyBaseline
-    from ..evaluation import detector_throughput, evaluate
-    from ..models.pipeline import SentimentModel
     from ..scenarios.generator import MIN_SUITE_DAYS, PLANS_FROM_H, SUITE_START, suite_scenario, watchlist_yaml
     from ..timeutil import to_epoch
     from ..watchlist import Watchlist
@@ -106,6 +109,8 @@ def run(args) -> int:
     setup_logging(settings.app.log_level if args.log_level else "warning", settings.app.log_format)
     if args.volume < 1:
         return fail("--volume must be 1 or more", EXIT_USAGE)
+    if args.input or args.truth:
+        return _run_file(args, settings)
     if not args.traffic > 0:
         return fail("--traffic must be more than 0", EXIT_USAGE)
     if args.days < MIN_SUITE_DAYS:
@@ -129,11 +134,58 @@ def run(args) -> int:
 
     watchlist = Watchlist.from_dict(watchlist_yaml(WORDINGS[args.wordings]))
     tuning = brand_tuning(settings.app.watchlist, {b.name for b in watchlist.brands})
+    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from, args.rise, args.wordings)
+                 for seed in seeds)
+    variant = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
+    variant += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
+    variant += f", storms rising {args.rise}ly" if args.rise != "gradual" else ""
+    variant += f", {args.wordings} wordings" if args.wordings != "suite" else ""
+    told = {"seeds": seeds, "days": args.days, "start": start, "traffic": args.traffic,
+            "watched_from_h": args.watched_from, "rise": args.rise, "wordings": args.wordings}
+    heading = f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{variant}"
+    return _score(args, settings, scenarios, len(seeds), watchlist, tuning, told, heading)
+
+
+# What --input and --truth replace: each of these given another value than its default is refused.
+SCENARIO_OPTIONS = ("seeds", "days", "start", "traffic", "watched_from", "rise", "wordings")
+
+
+def _run_file(args, settings) -> int:
+    """`--input` and `--truth`: one file of posts, scored against what really happened in it."""
+    from ..evaluation import read_truth
+    from ..replay import read_lines
+
+    if not (args.input and args.truth):
+        return fail("--input and --truth go together: the posts, and what really happened in them", EXIT_USAGE)
+    moved = [f"--{name.replace('_', '-')}" for name in SCENARIO_OPTIONS
+             if getattr(args, name) != args.scenario_defaults[name]]
+    if moved:
+        return fail(f"{', '.join(moved)} describe generated scenarios, not --input", EXIT_USAGE)
+    try:
+        lines, truth = list(read_lines(args.input)), read_truth(args.truth)
+    except OSError as exc:
+        return fail(f"cannot read {exc.filename}: {exc.strerror}", EXIT_USAGE)
+    except ValueError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    watchlist = watchlist_for(settings.app.watchlist, lines, "evaluate")
+    told = {"input": args.input, "truth": args.truth}
+    heading = f"{args.input} against {args.truth}"
+    # As replay reads it: a post dated far ahead of the clock is set aside, not taken as now.
+    return _score(args, settings, [(lines, truth)], 1, watchlist, watchlist.detection, told, heading,
+                  max_future_s=settings.detection.max_future_minutes * 60)
+
+
+def _score(args, settings, scenarios, count: int, watchlist, tuning: dict, told: dict, heading: str,
+           max_future_s: float = 0.0) -> int:
+    """Run the detector and the baseline over the scenarios and print what they found."""
+    from ..detection import Detector
+    from ..detection.baseline import HourlyBaseline
+    from ..evaluation import detector_throughput, evaluate
+    from ..models.pipeline import SentimentModel
+
     model = SentimentModel.load(settings.model)
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
-    scenarios = (suite_scenario(seed, args.days, start, args.traffic, args.watched_from, args.rise, args.wordings)
-                 for seed in seeds)
     if args.throughput:
         result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
         print(json.dumps(result) if args.json else
@@ -146,22 +198,14 @@ def run(args) -> int:
               f"({result['largest_state_json_bytes'] / 1024:.0f} KiB of JSON), encoded in "
               f"{result['largest_state_encode_ms']} ms; the stream writes it once per batch that touches the brand")
         return 0
-    with progress(len(seeds), "evaluate", "scenario", quiet=args.json) as bar:
-        scores = evaluate(scenarios, model, detectors, watchlist, bar.update)
+    with progress(count, "evaluate", "scenario", quiet=args.json) as bar:
+        scores = evaluate(scenarios, model, detectors, watchlist, bar.update, max_future_s)
     results = {name: s.summary() for name, s in scores.items()}
-    cases = [dict(case, seed=seeds[case.pop("scenario")]) for case in scores["spillover"].cases]
+    cases = [_told_by_seed(case, told.get("seeds")) for case in scores["spillover"].cases]
     if args.json:
-        print(json.dumps({"seeds": seeds, "days": args.days, "start": start, "traffic": args.traffic,
-                          "watched_from_h": args.watched_from, "rise": args.rise, "wordings": args.wordings,
-                          "results": results,
-                          **({"cases": cases} if args.details else {})}))
+        print(json.dumps({**told, "results": results, **({"cases": cases} if args.details else {})}))
         return 0
-    variant = f", brands {args.traffic:g} times as busy" if args.traffic != 1 else ""
-    variant += f", watched from hour {args.watched_from:g}" if args.watched_from else ""
-    variant += f", storms rising {args.rise}ly" if args.rise != "gradual" else ""
-    variant += f", {args.wordings} wordings" if args.wordings != "suite" else ""
-    print(f"{len(seeds)} scenarios (seeds {args.seeds}), {args.days:g} days each from {start}{variant}; "
-          f"{results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
+    print(f"{heading}; {results['spillover']['planted']} planted incidents, {scores['spillover'].decoys} decoys")
     titles = [title for title, _ in COLUMNS]
     print(_row("", titles, titles))
     for name, row in results.items():
@@ -176,6 +220,13 @@ def run(args) -> int:
         for case in cases:
             print(describe(case))
     return 0
+
+
+def _told_by_seed(case: dict, seeds: list[int] | None) -> dict:
+    """The case with its scenario's seed instead of its position (a file of one's own has none)."""
+    case = dict(case)
+    n = case.pop("scenario")
+    return {**case, "seed": seeds[n]} if seeds else case
 
 
 def by_kind(results: dict[str, dict]) -> list[str]:
@@ -236,7 +287,7 @@ def _row(label: str, cells: list[str], titles: list[str]) -> str:
 
 def describe(case: dict) -> str:
     """One line per case: what was planted, against what was reported (times in UTC)."""
-    head = f"  seed {case['seed']:<4} {case['case'].replace('_', ' '):<13}"
+    head = (f"  seed {case['seed']:<4} " if "seed" in case else "  ") + f"{case['case'].replace('_', ' '):<13}"
     planted = (f"{case['planted']}: planted {_legs(case['planted_path'], case['planted_onsets'])}"
                if "planted" in case else f"{case['brand']}: matches nothing planted")
     if "incident_id" not in case:

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from typing import Iterable
 
 from .records import RawPost, ValidationError
-from .watchlist import Brand, Watchlist
+from .watchlist import Brand, Watchlist, spelt
 
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 HANDLE = re.compile(r"(?<![\w@#])[@#][^\W_]\w*")
@@ -44,8 +44,7 @@ CAPITALISED = 0.5
 
 def implied_watchlist(lines: Iterable[bytes]) -> Watchlist:
     """The brands named by the `brand` field of the posts in `lines`, with their aliases."""
-    posts = [(name, post.text) for post in map(_post, lines)
-             if post is not None and (name := Watchlist().named(post.brand or ""))]
+    posts = [(name, post.text) for post in map(_post, lines) if post is not None and (name := spelt(post.brand or ""))]
     names: dict[str, str] = {}  # casefolded -> as first written
     for name, _ in posts:
         names.setdefault(name.casefold(), name)

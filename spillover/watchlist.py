@@ -111,7 +111,7 @@ class Watchlist:
         """The brand a post's `brand` field means: the watched brand it spells, whatever its case
         or spacing, or one of that brand's aliases ("@NorthwindAir"); the field as written, but
         trimmed, for a brand not watched; None for a field of blanks."""
-        brand = " ".join(brand.split())
+        brand = spelt(brand)
         return self._by_name.get(brand.casefold(), brand) if brand else None
 
     @cached_property
@@ -121,7 +121,7 @@ class Watchlist:
             names.setdefault(b.name.casefold(), b.name)
         for b in self.brands:
             for alias in b.aliases:
-                names.setdefault(" ".join(alias.split()).casefold(), b.name)
+                names.setdefault(spelt(alias).casefold(), b.name)
         return names
 
     def blank(self, text: str) -> str:
@@ -133,6 +133,11 @@ class Watchlist:
     @cached_property
     def _patterns(self) -> list[tuple[str, re.Pattern]]:
         return [(b.name, _alias_pattern((b.name, *b.aliases))) for b in self.brands]
+
+
+def spelt(name: str) -> str:
+    """A name as one spelling: blanks at its ends dropped, runs of them inside made one space."""
+    return " ".join(name.split())
 
 
 def _brand(entry: Any, path: str) -> Brand:

@@ -258,16 +258,19 @@ def test_evaluate_prints_json_figures_and_the_cases_of_each_seed(model, capsys):
 
 
 @pytest.mark.model
-def test_evaluate_scores_a_file_of_ones_own_against_what_happened_in_it(model, capsys):
+def test_evaluate_scores_a_file_of_ones_own_against_what_happened_in_it(model, tmp_path, capsys):
     """A backtest: the demo's sample and its truth, no watchlist (its posts name their brands).
     Its post dated in the year 2999 is set aside as replay sets it aside: taken as now, it
-    would leave every later post of its brand too late to count, and a storm unseen."""
+    would leave every later post of its brand too late to count, and a storm unseen. The
+    truth may spell a brand its own way."""
     from spillover.cli.main import main
     from spillover.scenarios import SAMPLE_POSTS, SAMPLE_TRUTH
 
-    assert main(["evaluate", "--input", str(SAMPLE_POSTS), "--truth", str(SAMPLE_TRUTH), "--json", "--details"]) == 0
+    truth = tmp_path / "truth.jsonl"
+    truth.write_text(SAMPLE_TRUTH.read_text().replace('"brand": "Northwind Air"', '"brand": "northwind  air"'))
+    assert main(["evaluate", "--input", str(SAMPLE_POSTS), "--truth", str(truth), "--json", "--details"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["input"] == str(SAMPLE_POSTS) and out["truth"] == str(SAMPLE_TRUTH)
+    assert out["input"] == str(SAMPLE_POSTS) and out["truth"] == str(truth)
     ours = out["results"]["spillover"]
     assert (ours["found"], ours["planted"], ours["decoys_raised"], ours["decoys"]) == (2, 2, 0, 2)
     assert ours["path_right"] == 1.0

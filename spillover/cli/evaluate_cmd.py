@@ -168,6 +168,8 @@ def _run_file(args, settings) -> int:
     except ValueError as exc:
         return fail(str(exc), EXIT_USAGE)
     watchlist = watchlist_for(settings.app.watchlist, lines, "evaluate")
+    # A brand the truth spells otherwise ("northwind air") is the one its incidents name.
+    truth = [{**t, "brand": watchlist.named(t["brand"]) or t["brand"]} for t in truth]
     told = {"input": args.input, "truth": args.truth}
     heading = f"{args.input} against {args.truth}"
     # As replay reads it: a post dated far ahead of the clock is set aside, not taken as now.

@@ -9,10 +9,12 @@ forms people write them in:
 - the name itself, with "&" read as "and" and the other way round ("Kettle & Crumb");
 - the name run together, alone and as a handle or hashtag ("NorthwindAir", "@NorthwindAir",
   "#NorthwindAir"): it names nothing else;
+- a handle or hashtag holding the name's first word that the brand's posts use, and hardly
+  any other brand's ("@NorthwindHQ");
 - the name's first word ("Northwind"), only where the file shows it is a name: written with
-  a capital in most of the branded posts that use it, and hardly by any other brand's. A
-  first word that is an ordinary word ("my kettle broke") or shared ("Helio Bank", "Helio
-  Air") would take in posts about something else.
+  a capital in most of the branded posts that use it outside the full name, and hardly by any
+  other brand's. A first word that is an ordinary word ("my kettle broke") or shared ("Helio
+  Bank", "Helio Air") would take in posts about something else.
 
 The whole file is read first, so every post is attributed the same way wherever it stands in
 the file, and the stream (given the same brands) and `replay` agree.

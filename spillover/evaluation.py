@@ -327,7 +327,8 @@ def evaluate(scenarios: Iterable[tuple[list[bytes], list[dict]]], model, detecto
 
 
 def detector_throughput(scenarios: Iterable[tuple[list[bytes], list[dict]]], model, make_detector,
-                        watchlist, min_seconds: float = 3.0, volume: int = 1) -> dict[str, Any]:
+                        watchlist, min_seconds: float = 3.0, volume: int = 1,
+                        max_future_s: float = 0.0) -> dict[str, Any]:
     """Enriched posts per second through the detector alone (one core, no Kafka, no model).
 
     A replay packs days of event time into seconds, so the work done once per bucket closed
@@ -344,7 +345,8 @@ def detector_throughput(scenarios: Iterable[tuple[list[bytes], list[dict]]], mod
 
     cached, posts = CachedModel(model), []
     for lines, _ in scenarios:
-        parsed = [p for p in (parse(None, line, watchlist) for line in lines) if not isinstance(p, Rejection)]
+        parsed = [p for p in (parse(None, line, watchlist, max_future_s) for line in lines)
+                  if not isinstance(p, Rejection)]
         posts.append(_repeated(enrich(parsed, cached), volume))
     done, passes, started = 0, 0, time.perf_counter()
     while not passes or time.perf_counter() - started < min_seconds:  # every scenario at least once

@@ -189,7 +189,8 @@ def _score(args, settings, scenarios, count: int, watchlist, tuning: dict, told:
     detectors = {"spillover": lambda: Detector(settings.detection, watchlist.playbooks, tuning),
                  "hourly baseline": HourlyBaseline}
     if args.throughput:
-        result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume)
+        result = detector_throughput(scenarios, model, detectors["spillover"], watchlist, volume=args.volume,
+                                     max_future_s=max_future_s)
         print(json.dumps(result) if args.json else
               f"detector alone: {result['posts_per_second']} posts/s "
               f"({result['posts']} posts in {result['seconds']} s; "

@@ -53,13 +53,13 @@ def test(state: dict[str, Any], gid: int, platform: str, b: int, cfg: DetectorCo
     learning = learnt < 1.0
     if learning:
         alpha *= learnt ** cfg.learning_strictness
-    lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
+    lo, hi = _history_bounds(plat, b, cfg)
     recent, seen = _group_counts(state, group, platform, b, lo, hi)
     if sum(recent.values()) < least:
         return None
     rate = _expected_rate(seen, usual, cfg)
     if learning:
-        rate = max(rate, _brand_share_rate(state, group, b, usual, cfg))
+        rate = max(rate, _brand_share_rate(state, group, platform, seen, b, usual, cfg))
     recent = list(recent.items())
     for w in cfg.windows:
         n = sum(c for k, c in recent if k > b - w)
@@ -267,19 +267,25 @@ def _expected_rate(seen: int, usual: traffic.Usual, cfg: DetectorConfig) -> floa
 LEAST_SHARE_POSTS = 50
 
 
-def _brand_share_rate(state: dict[str, Any], group: list[int], b: int, usual: traffic.Usual,
-                      cfg: DetectorConfig) -> float:
+def _history_bounds(plat: dict[str, Any], b: int, cfg: DetectorConfig) -> tuple[int, int]:
+    """The buckets [lo, hi] of the platform's history behind the windows ending at b."""
+    return max(plat["first"], b - cfg.history), b - cfg.longest
+
+
+def _brand_share_rate(state: dict[str, Any], group: list[int], platform: str, seen: int, b: int,
+                      usual: traffic.Usual, cfg: DetectorConfig) -> float:
     """The group's rate on a learning platform as its share of all the brand's posts, on every
-    platform's history, times this platform's posts per bucket.
+    platform's history, times this platform's posts per bucket (`seen` and `usual`: the
+    group's complaints and the figures in this platform's history, already worked out).
 
     A few hours of one platform say little: by chance its first morning can hold a third of the
     complaints it usually gets, and the next afternoon then looks like a burst of the brand's
     one recurring complaint. The brand's busier platforms have seen that complaint all along.
     A new grievance's share is nothing, and its bar stays the prior's."""
-    mine = posts = 0
+    mine, posts = seen, usual.mean * usual.span
     for name, plat in state["platforms"].items():
-        lo, hi = max(plat["first"], b - cfg.history), b - cfg.longest
-        if hi < lo:
+        lo, hi = _history_bounds(plat, b, cfg)
+        if name == platform or hi < lo:
             continue
         there = traffic.usual(plat, b, cfg)
         posts += there.mean * there.span

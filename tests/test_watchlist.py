@@ -23,6 +23,39 @@ def test_empty_watchlist_resolves_nothing():
     assert Watchlist.load(None).resolve("anything") is None
 
 
+def test_the_longest_name_where_a_post_first_names_a_brand_wins():
+    # Both watched: a post about Apple Music is not Apple's, whichever the operator listed first.
+    w = Watchlist.from_dict({"brands": [{"name": "Apple", "aliases": ["@apple"]},
+                                        {"name": "Apple Music", "aliases": ["@applemusic"]}]})
+    assert w.resolve("Apple Music is down again") == "Apple Music"
+    assert w.resolve("apple musical chairs") == "Apple"  # not inside a longer word
+    assert w.resolve("@applemusic lost my playlists, @apple help") == "Apple Music"
+    assert w.resolve("Apple support ignored me, Apple Music too") == "Apple"  # the earliest mention
+
+
+def test_names_are_read_in_any_spacing_in_posts_fields_and_the_watchlist():
+    w = Watchlist.from_dict({"brands": [{"name": "Northwind  Air ", "aliases": ["Fly  Northwind"]}]})
+    assert [b.name for b in w.brands] == ["Northwind Air"]
+    assert w.resolve("NORTHWIND   air lost my bag") == "Northwind Air"
+    assert w.resolve("never fly\tnorthwind again") == "Northwind Air"
+    assert w.named("northwind  air") == "Northwind Air"
+    assert w.blank("Northwind  Air lost it, northwind air said sorry").split() == ["lost", "it,", "said", "sorry"]
+
+
+def test_hundreds_of_brands_sharing_their_first_letters_each_get_their_own_posts():
+    # One pattern for all of them: the brands share beginnings ("Nova", "Nova Air", "Nova
+    # Airlines 12"), and each post must still go to the brand it names, not a neighbour's.
+    names = [f"{stem}{tail}" for stem in ("Nova", "Novara", "Orbit") for tail in
+             ["", " Air", " Airlines", *(f" Air {i}" for i in range(100))]]
+    w = Watchlist.from_dict({"brands": [{"name": n, "aliases": ["@" + n.replace(" ", "").lower()]}
+                                        for n in names]})
+    for name in names:
+        assert w.resolve(f"so {name.upper()} lost my bag") == name
+        assert w.resolve(f"thanks @{name.replace(' ', '')}!") == name
+    assert w.resolve("Novarax and orbital are not brands") is None
+    assert w.resolve("Nova Air 100 is not watched, Nova Air is") == "Nova Air"
+
+
 @pytest.mark.parametrize("text, told", [
     # Each letter an alias: "a" in any post would name the brand.
     ("brands:\n- name: Acme\n  aliases: acme\n", "brand 'Acme': aliases must be a list of names"),

@@ -44,7 +44,8 @@ def test_names_are_read_in_any_spacing_in_posts_fields_and_the_watchlist():
 
 def test_hundreds_of_brands_sharing_their_first_letters_each_get_their_own_posts():
     # One pattern for all of them: the brands share beginnings ("Nova", "Nova Air", "Nova
-    # Airlines 12"), and each post must still go to the brand it names, not a neighbour's.
+    # Airlines", "Nova Air 12"), and each post must still go to the brand it names, not a
+    # neighbour's.
     names = [f"{stem}{tail}" for stem in ("Nova", "Novara", "Orbit") for tail in
              ["", " Air", " Airlines", *(f" Air {i}" for i in range(100))]]
     w = Watchlist.from_dict({"brands": [{"name": n, "aliases": ["@" + n.replace(" ", "").lower()]}

@@ -50,22 +50,25 @@ def implied_watchlist(lines: Iterable[bytes]) -> Watchlist:
     names: dict[str, str] = {}  # casefolded -> as first written
     for name, _ in posts:
         names.setdefault(name.casefold(), name)
-    uses, written = _uses(posts, names)
+    forms = {key: _aliases(name) for key, name in names.items()}
+    uses, written = _uses(posts, names, forms)
     brands = []
     for key, name in sorted(names.items()):
-        aliases = _aliases(name) + _learned(key, name, uses, written)
+        aliases = forms[key] + _learned(key, name, uses, written)
         unique = {a.casefold(): a for a in reversed(aliases) if a.casefold() != key}
         brands.append(Brand(name, tuple(sorted(unique.values(), key=aliases.index))))
     return Watchlist(tuple(brands))
 
 
-def _uses(posts: list[tuple[str, str]], names: dict[str, str]) -> tuple[dict[str, Counter], dict[str, Counter]]:
+def _uses(posts: list[tuple[str, str]], names: dict[str, str],
+          forms: dict[str, tuple[str, ...]]) -> tuple[dict[str, Counter], dict[str, Counter]]:
     """For each first word of a name, and each handle or hashtag holding one: how many posts of
-    each brand use it, and how it is written (casefolded word -> brand or form -> count)."""
-    stems = {_stem(name).casefold() for name in names.values() if _stem(name)}
+    each brand use it, and how it is written (casefolded word -> brand or form -> count).
+    `forms`: each name's spellings (`_aliases`), by its casefolded name."""
+    stems = {stem.casefold() for name in names.values() if (stem := _stem(name))}
     # A first word counts where it stands alone: inside the full name it says nothing of whether
     # people use it as a name.
-    full_names = Watchlist(tuple(Brand(name, _aliases(name)) for name in names.values()))
+    full_names = Watchlist(tuple(Brand(name, forms[key]) for key, name in names.items()))
     uses: dict[str, Counter] = defaultdict(Counter)
     written: dict[str, Counter] = defaultdict(Counter)
     for brand, text in posts:
